@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+// Every setting the server reads, parsed once with zod so a bad value fails loudly at start-up
+// instead of deep inside a request. Secrets are only ever read here, on the server.
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.string().min(1, "DATABASE_URL is required (npm run dev sets it for the embedded database)"),
+  APP_URL: z.string().url().default("http://localhost:3000"),
+  AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters"),
+  APP_ENCRYPTION_KEY: z.string().min(1, "APP_ENCRYPTION_KEY is required (32 bytes, base64)"),
+  NEXT_PUBLIC_SUPABASE_URL: z.string().url().optional(),
+  NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: z.string().min(1).optional(),
+  WHATSAPP_MODE: z.enum(["sandbox", "live"]).default("sandbox"),
+  GRAPH_API_URL: z.string().url().default("https://graph.facebook.com"),
+  GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default("v23.0"),
+  META_APP_ID: z.string().optional(),
+  META_APP_SECRET: z.string().min(1).default("sandbox-app-secret"),
+  META_VERIFY_TOKEN: z.string().min(1).default("sandbox-verify-token"),
+  META_CONFIG_ID: z.string().optional(),
+  RAZORPAY_KEY_ID: z.string().optional(),
+  RAZORPAY_KEY_SECRET: z.string().optional(),
+  RAZORPAY_WEBHOOK_SECRET: z.string().optional(),
+  RECHARGE_MAX_PAISE: z.coerce.number().int().positive().default(10_000_000),
+  SANDBOX_ENABLED: z.enum(["true", "false"]).optional(),
+  SMTP_URL: z.string().optional(),
+  EMAIL_FROM: z.string().default("WA Platform <no-reply@localhost>"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (!cached) {
+    const parsed = schema.safeParse(process.env);
+    if (!parsed.success) {
+      const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+      throw new Error(`Invalid server configuration:\n${lines}`);
+    }
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+/** Tests change the environment between cases; this forgets the parsed copy. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}
+
+/** Sandbox integrations are on outside production, and in production only when explicitly enabled. */
+export function sandboxEnabled(e: Env = env()): boolean {
+  if (e.SANDBOX_ENABLED) return e.SANDBOX_ENABLED === "true";
+  return e.NODE_ENV !== "production";
+}
+
+export function supabaseAuthEnabled(e: Env = env()): boolean {
+  return Boolean(e.NEXT_PUBLIC_SUPABASE_URL && e.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY);
+}
+
+export function razorpayLive(e: Env = env()): boolean {
+  return Boolean(e.RAZORPAY_KEY_ID && e.RAZORPAY_KEY_SECRET && e.RAZORPAY_WEBHOOK_SECRET);
+}

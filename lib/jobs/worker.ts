@@ -1,0 +1,38 @@
+import { closePools } from "../db/pool";
+import { logger } from "../log";
+import { periodicJobs } from "./registry";
+
+/**
+ * Runs every periodic job on its interval until stopped. Each job is a sweep that is safe to run
+ * on any number of workers at once (they claim rows with FOR UPDATE SKIP LOCKED), so workers
+ * scale out with no coordination beyond Postgres.
+ */
+export async function runWorker(): Promise<() => Promise<void>> {
+  const log = logger.child({ component: "worker" });
+  let stopped = false;
+  const running = new Set<Promise<void>>();
+  const timers = periodicJobs.map((job) => {
+    const tick = async () => {
+      if (stopped) return;
+      const p = job
+        .run()
+        .then((n) => {
+          if (n) log.info({ job: job.name, processed: n }, "job ran");
+        })
+        .catch((err: unknown) => log.error({ job: job.name, err: (err as Error).message }, "job failed"))
+        .finally(() => running.delete(p));
+      running.add(p);
+      await p;
+      if (!stopped) timer = setTimeout(tick, job.intervalMs);
+    };
+    let timer = setTimeout(tick, 0);
+    return () => clearTimeout(timer);
+  });
+  log.info({ jobs: periodicJobs.map((j) => j.name) }, "worker started");
+  return async () => {
+    stopped = true;
+    timers.forEach((t) => t());
+    await Promise.all(running);
+    await closePools();
+  };
+}

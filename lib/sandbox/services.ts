@@ -1,0 +1,10 @@
+// The sandbox integrations the launcher starts in sandbox mode (Graph API, Razorpay checkout).
+// Each returns the environment the app needs to reach it, and a stop function.
+export interface SandboxServices {
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startSandboxServices(_opts: { appUrl: string }): Promise<SandboxServices> {
+  return { env: {}, stop: async () => undefined };
+}

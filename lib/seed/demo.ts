@@ -1,0 +1,53 @@
+import { withService } from "../db/tx";
+import { createUser, findUserByEmail } from "../auth/users";
+import { credit } from "../wallet/wallet";
+
+export const DEMO = {
+  ownerEmail: "demo@wa.local",
+  ownerPassword: "demo-password-123",
+  operatorEmail: "operator@wa.local",
+  operatorPassword: "operator-password-123",
+  orgName: "Demo Traders",
+};
+
+export interface SeedResult {
+  created: boolean;
+  orgId: string;
+}
+
+/**
+ * Demo data for the embedded default: an organization with an owner, ₹500 in its wallet and
+ * sample auto-replies, plus a platform operator. Idempotent: a second run finds the demo owner
+ * and changes nothing.
+ */
+export async function seedDemo(): Promise<SeedResult> {
+  return withService(async (db) => {
+    const existing = await findUserByEmail(db, DEMO.ownerEmail);
+    if (existing) {
+      const { rows } = await db.query<{ org_id: string }>(
+        "select org_id from public.memberships where user_id = $1 order by created_at limit 1",
+        [existing.id],
+      );
+      return { created: false, orgId: rows[0]?.org_id ?? "" };
+    }
+    const owner = await createUser(db, { email: DEMO.ownerEmail, password: DEMO.ownerPassword, fullName: "Demo Owner" });
+    const { rows } = await db.query<{ id: string }>(
+      "insert into public.organizations (name, created_by) values ($1, $2) returning id",
+      [DEMO.orgName, owner.id],
+    );
+    const orgId = rows[0].id;
+    await db.query("insert into public.memberships (org_id, user_id, role) values ($1, $2, 'owner')", [orgId, owner.id]);
+    await credit(db, { orgId, amountPaise: 50_000, reference: `seed:${orgId}`, description: "Demo credit" });
+    await db.query(
+      `insert into public.automation_rules (org_id, name, match_type, keyword, reply_text, priority)
+       values ($1, 'Greeting', 'exact', 'hi', 'Hello! Thanks for writing to Demo Traders. How can we help?', 10),
+              ($1, 'Pricing', 'contains', 'price', 'Our price list: https://example.com/prices', 20)`,
+      [orgId],
+    );
+    if (!(await findUserByEmail(db, DEMO.operatorEmail))) {
+      const operator = await createUser(db, { email: DEMO.operatorEmail, password: DEMO.operatorPassword, fullName: "Platform Operator" });
+      await db.query("insert into public.platform_admins (user_id) values ($1)", [operator.id]);
+    }
+    return { created: true, orgId };
+  });
+}

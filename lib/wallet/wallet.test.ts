@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { closePools } from "../db/pool";
+import { withService } from "../db/tx";
+import { makeOrg } from "../../tests/helpers/factories";
+import { credit, debit, getBalance, refund } from "./wallet";
+
+afterAll(closePools);
+
+async function ledger(orgId: string) {
+  return withService(async (db) => {
+    const { rows } = await db.query<{ kind: string; amount_paise: number; balance_after_paise: number }>(
+      "select kind, amount_paise, balance_after_paise from public.wallet_transactions where org_id = $1 order by id",
+      [orgId],
+    );
+    return rows;
+  });
+}
+
+describe("wallet functions on a real Postgres", () => {
+  it("200 concurrent debits of 20 paise against 1,000 paise: exactly 50 succeed and the balance ends at 0", async () => {
+    const { orgId } = await makeOrg();
+    await withService((db) => credit(db, { orgId, amountPaise: 1000, reference: `test:${randomUUID()}` }));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        withService((db) => debit(db, { orgId, amountPaise: 20, reference: `msg:${randomUUID()}` })),
+      ),
+    );
+    expect(results.filter((r) => r.ok && r.status === "applied")).toHaveLength(50);
+    expect(results.filter((r) => r.status === "insufficient_funds")).toHaveLength(150);
+    const balance = await withService((db) => getBalance(db, orgId));
+    expect(balance).toBe(0);
+    const rows = await ledger(orgId);
+    expect(rows.reduce((s, r) => s + r.amount_paise, 0)).toBe(balance);
+    expect(rows.every((r) => r.balance_after_paise >= 0)).toBe(true);
+    expect(rows.filter((r) => r.kind === "debit")).toHaveLength(50);
+  });
+
+  it("refunds a debit once, however often it is asked, and never more than the debit", async () => {
+    const { orgId } = await makeOrg();
+    await withService((db) => credit(db, { orgId, amountPaise: 500, reference: `test:${randomUUID()}` }));
+    const ref = `msg:${randomUUID()}`;
+    await withService((db) => debit(db, { orgId, amountPaise: 20, reference: ref }));
+    const tooMuch = await withService((db) => refund(db, { debitReference: ref, amountPaise: 21 }));
+    expect(tooMuch.status).toBe("invalid");
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => withService((db) => refund(db, { debitReference: ref }))),
+    );
+    expect(results.filter((r) => r.status === "applied")).toHaveLength(1);
+    expect(results.filter((r) => r.status === "duplicate")).toHaveLength(4);
+    expect(await withService((db) => getBalance(db, orgId))).toBe(500);
+    const rows = await ledger(orgId);
+    expect(rows.map((r) => r.kind)).toEqual(["credit", "debit", "refund"]);
+  });
+
+  it("credits the same reference once, even concurrently", async () => {
+    const { orgId } = await makeOrg();
+    const ref = `rzp:pay_${randomUUID()}`;
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => withService((db) => credit(db, { orgId, amountPaise: 10_000, reference: ref }))),
+    );
+    expect(results.filter((r) => r.status === "applied")).toHaveLength(1);
+    expect(await withService((db) => getBalance(db, orgId))).toBe(10_000);
+    expect(await ledger(orgId)).toHaveLength(1);
+  });
+
+  it("a repeated debit reference charges once and an unknown debit cannot be refunded", async () => {
+    const { orgId } = await makeOrg();
+    await withService((db) => credit(db, { orgId, amountPaise: 100, reference: `test:${randomUUID()}` }));
+    const ref = `msg:${randomUUID()}`;
+    const [a, b] = await Promise.all([
+      withService((db) => debit(db, { orgId, amountPaise: 20, reference: ref })),
+      withService((db) => debit(db, { orgId, amountPaise: 20, reference: ref })),
+    ]);
+    expect([a.status, b.status].sort()).toEqual(["applied", "duplicate"]);
+    expect(await withService((db) => getBalance(db, orgId))).toBe(80);
+    expect((await withService((db) => refund(db, { debitReference: "msg:nope" }))).status).toBe("not_found");
+  });
+
+  it("an adjustment can take money away but never below zero", async () => {
+    const { orgId } = await makeOrg();
+    await withService((db) => credit(db, { orgId, amountPaise: 300, reference: `test:${randomUUID()}` }));
+    const tooMuch = await withService((db) =>
+      credit(db, { orgId, amountPaise: -301, reference: `adj:${randomUUID()}`, kind: "adjustment" }),
+    );
+    expect(tooMuch.status).toBe("insufficient_funds");
+    const ok = await withService((db) =>
+      credit(db, { orgId, amountPaise: -300, reference: `adj:${randomUUID()}`, kind: "adjustment" }),
+    );
+    expect(ok).toMatchObject({ ok: true, status: "applied", balancePaise: 0 });
+  });
+
+  it("the ledger is append-only", async () => {
+    const { orgId } = await makeOrg();
+    await withService((db) => credit(db, { orgId, amountPaise: 300, reference: `test:${randomUUID()}` }));
+    await expect(
+      withService((db) => db.query("update public.wallet_transactions set amount_paise = 1 where org_id = $1", [orgId])),
+    ).rejects.toThrow(/append-only/);
+  });
+});

@@ -1,0 +1,67 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
+export type RouteModule = Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", Handler>>;
+
+/**
+ * Serves app/ route handlers over real HTTP on loopback, without a Next.js build, so tests can
+ * exercise the exact handler code (and let sandbox servers call back into it) in milliseconds.
+ * Patterns use Next's folder syntax: "/api/v1/messages/[id]".
+ * Route handlers must therefore read cookies and headers from the Request, not from next/headers.
+ */
+export async function serveRoutes(routes: Record<string, RouteModule>): Promise<{ url: string; close(): Promise<void> }> {
+  const compiled = Object.entries(routes).map(([pattern, mod]) => {
+    const names: string[] = [];
+    const re = new RegExp(
+      "^" +
+        pattern.replace(/\[([^\]]+)\]/g, (_, n: string) => {
+          names.push(n);
+          return "([^/]+)";
+        }) +
+        "/?$",
+    );
+    return { re, names, mod };
+  });
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
+      const route = compiled.find((r) => r.re.test(url.pathname));
+      const handler = route?.mod[(req.method ?? "GET") as keyof RouteModule];
+      if (!route || !handler) {
+        res.writeHead(route ? 405 : 404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { code: route ? "method_not_allowed" : "not_found", message: "No such route" } }));
+        return;
+      }
+      const m = url.pathname.match(route.re)!;
+      const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (Array.isArray(v)) v.forEach((x) => headers.append(k, x));
+        else if (v !== undefined) headers.set(k, v);
+      }
+      const request = new Request(url, {
+        method: req.method,
+        headers,
+        body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
+      });
+      const response = await handler(request, { params: Promise.resolve(params) });
+      const outHeaders: Record<string, string> = {};
+      response.headers.forEach((v, k) => (outHeaders[k] = v));
+      res.writeHead(response.status, outHeaders);
+      res.end(Buffer.from(await response.arrayBuffer()));
+    } catch (err) {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "internal", message: (err as Error).message } }));
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
