@@ -12,7 +12,7 @@ import { closePools } from "../lib/db/pool";
 
 const mode = process.argv[2] === "start" ? "start" : "dev";
 if (existsSync(".env")) process.loadEnvFile(".env");
-process.env.NODE_ENV ??= mode === "start" ? "production" : "development";
+(process.env as Record<string, string>).NODE_ENV ??= mode === "start" ? "production" : "development";
 const port = Number(process.env.PORT ?? 3000);
 process.env.APP_URL ??= `http://localhost:${port}`;
 

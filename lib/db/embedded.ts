@@ -59,7 +59,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
     postgresFlags: flags,
     onLog: opts.log ?? (() => undefined),
-    onError: opts.log ?? (() => undefined),
+    onError: (e: unknown) => opts.log?.(String(e)),
   });
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) await pgServer.initialise();
   await pgServer.start();

@@ -5,6 +5,7 @@ export interface SandboxServices {
   stop(): Promise<void>;
 }
 
-export async function startSandboxServices(_opts: { appUrl: string }): Promise<SandboxServices> {
+export async function startSandboxServices(opts: { appUrl: string }): Promise<SandboxServices> {
+  void opts;
   return { env: {}, stop: async () => undefined };
 }
