@@ -98,3 +98,27 @@ describe("wallet functions on a real Postgres", () => {
     ).rejects.toThrow(/append-only/);
   });
 });
+
+describe("low balance", () => {
+  it("records one notice per crossing of the threshold, not one per debit", async () => {
+    const { orgId } = await makeOrg();
+    await withService(async (db) => {
+      await db.query("update public.organizations set low_balance_threshold_paise = 100 where id = $1", [orgId]);
+      await credit(db, { orgId, amountPaise: 140, reference: `test:${randomUUID()}` });
+    });
+    const results = [];
+    for (let i = 0; i < 5; i++) {
+      results.push(await withService((db) => debit(db, { orgId, amountPaise: 20, reference: `msg:${randomUUID()}` })));
+    }
+    // 140 -> 120 -> 100 -> 80 (crossed) -> 60 -> 40
+    expect(results.map((r) => r.crossedLowBalance)).toEqual([false, false, true, false, false]);
+    await withService((db) => credit(db, { orgId, amountPaise: 200, reference: `test:${randomUUID()}` }));
+    const again = await withService((db) => debit(db, { orgId, amountPaise: 200, reference: `msg:${randomUUID()}` }));
+    expect(again.crossedLowBalance).toBe(true);
+    const notices = await withService((db) =>
+      db.query("select kind, data from public.notifications where org_id = $1 order by id", [orgId]),
+    );
+    expect(notices.rows.map((r) => r.kind)).toEqual(["low_balance", "low_balance"]);
+    expect(notices.rows[0].data.balance_paise).toBe(80);
+  });
+});

@@ -51,8 +51,15 @@ begin
     return (true, 'duplicate', v_existing.id, v_existing.balance_after_paise, false)::private.wallet_result;
   end if;
   select o.low_balance_threshold_paise into v_threshold from public.organizations o where o.id = p_org;
-  return (true, 'applied', v_id, v_balance,
-          v_balance < v_threshold and v_balance + p_amount >= v_threshold)::private.wallet_result;
+  if v_balance < v_threshold and v_balance + p_amount >= v_threshold then
+    -- This debit crossed the threshold: one notice per crossing, not one per message.
+    insert into public.notifications (org_id, kind, title, body, data)
+      values (p_org, 'low_balance', 'Wallet balance is low',
+              'The wallet balance fell below the low-balance threshold. Recharge to keep sending.',
+              jsonb_build_object('balance_paise', v_balance, 'threshold_paise', v_threshold, 'transaction_id', v_id));
+    return (true, 'applied', v_id, v_balance, true)::private.wallet_result;
+  end if;
+  return (true, 'applied', v_id, v_balance, false)::private.wallet_result;
 end
 $$;
 
