@@ -83,3 +83,13 @@ export async function requireOrgCaller(
   }
   return caller as OrgCaller;
 }
+
+export type OrgUser = Extract<Caller, { kind: "user" }> & { orgId: string; role: Role };
+
+/** A signed-in member (not an API key) acting for their organization; same errors as requireOrgCaller. */
+export async function requireOrgUser(
+  req: Request,
+  opts: { roles?: Role[]; allowSuspended?: boolean } = {},
+): Promise<OrgUser> {
+  return (await requireOrgCaller(req, { ...opts, allowApiKey: false })) as OrgUser;
+}
