@@ -1,3 +1,6 @@
+import { emailLowBalanceNotices } from "../notifications/low-balance-email";
+import { reconcilePendingPayments } from "../payments/reconcile";
+
 // Periodic sweeps the worker runs. Each service adds its own entry here.
 export interface PeriodicJob {
   name: string;
@@ -6,4 +9,8 @@ export interface PeriodicJob {
   run(): Promise<number>;
 }
 
-export const periodicJobs: PeriodicJob[] = [];
+export const periodicJobs: PeriodicJob[] = [
+  // Orders still unpaid two minutes after creation: ask Razorpay, so a lost webhook loses no money.
+  { name: "payments.reconcile", intervalMs: 60_000, run: async () => (await reconcilePendingPayments()).credited },
+  { name: "notifications.low-balance-email", intervalMs: 15_000, run: () => emailLowBalanceNotices() },
+];
