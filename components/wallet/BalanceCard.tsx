@@ -11,7 +11,18 @@ const levelStyle = {
 } as const;
 
 /** The balance, colour-coded against the alert level, kept fresh by polling GET /api/wallet. */
-export function BalanceCard({ initial, canRecharge, className }: { initial: WalletState; canRecharge: boolean; className?: string }) {
+export function BalanceCard({
+  initial,
+  canRecharge,
+  noticeShownAbove = false,
+  className,
+}: {
+  initial: WalletState;
+  canRecharge: boolean;
+  /** The page shows <LowBalanceNotice /> above: while that notice is up, do not say it twice. */
+  noticeShownAbove?: boolean;
+  className?: string;
+}) {
   const { data } = useWallet(initial);
   const w = data ?? initial;
   const style = levelStyle[w.level];
@@ -38,7 +49,7 @@ export function BalanceCard({ initial, canRecharge, className }: { initial: Wall
           <dd className="font-medium">{w.threshold_paise > 0 ? `Below ${formatPaise(w.threshold_paise)}` : "Off"}</dd>
         </div>
       </dl>
-      {w.level === "low" ? (
+      {w.level === "low" && !(noticeShownAbove && w.low_balance_notice) ? (
         <div role="alert" className="rounded-lg border border-danger/40 bg-danger/10 px-3 py-2 text-sm">
           <strong className="text-danger">Balance is below your alert level.</strong>{" "}
           {canRecharge ? (
@@ -52,7 +63,7 @@ export function BalanceCard({ initial, canRecharge, className }: { initial: Wall
             "Ask an owner or admin to recharge before messages stop."
           )}
         </div>
-      ) : w.level === "warning" ? (
+      ) : w.level === "low" ? null : w.level === "warning" ? (
         <p className="rounded-lg border border-warning/40 bg-warning/10 px-3 py-2 text-sm">
           Getting close to your alert level of {formatPaise(w.threshold_paise)}.
           {canRecharge ? (

@@ -32,7 +32,7 @@ export function LowBalanceNotice({ showRechargeLink = true }: { showRechargeLink
       role="status"
       className="flex flex-wrap items-center gap-x-4 gap-y-2 rounded-xl border border-danger/40 bg-danger/10 px-4 py-3 text-sm"
     >
-      <p className="min-w-0 flex-1">
+      <p className="min-w-64 flex-1">
         <span className="font-semibold text-danger">Low wallet balance: {formatPaise(notice.balance_paise)}.</span>{" "}
         <span className="text-text">
           It is under your alert level of {formatPaise(notice.threshold_paise)}; messages stop when it reaches ₹0.00.

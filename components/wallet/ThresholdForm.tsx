@@ -13,7 +13,7 @@ export function ThresholdForm({ thresholdPaise }: { thresholdPaise: number }) {
   const router = useRouter();
   const { mutate } = useSWRConfig();
   const id = useId();
-  const [value, setValue] = useState(String(thresholdPaise / 100));
+  const [value, setValue] = useState(thresholdPaise % 100 ? (thresholdPaise / 100).toFixed(2) : String(thresholdPaise / 100));
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const paise = rupeesToPaise(value);

@@ -91,11 +91,11 @@ export default async function WalletPage({ searchParams }: { searchParams: Promi
           <strong className="text-success">Payment received.</strong> Your wallet has been credited.
         </p>
       ) : null}
-      {isAdmin ? <LowBalanceNotice showRechargeLink={false} /> : null}
+      {isAdmin ? <LowBalanceNotice /> : null}
 
       <div className="grid gap-6 lg:grid-cols-5">
         <div className="flex flex-col gap-6 lg:col-span-3">
-          <BalanceCard initial={{ ...data.summary, low_balance_notice: data.notice }} canRecharge={isAdmin} />
+          <BalanceCard initial={{ ...data.summary, low_balance_notice: data.notice }} canRecharge={isAdmin} noticeShownAbove={isAdmin} />
           {isAdmin ? <ThresholdForm thresholdPaise={data.summary.threshold_paise} /> : null}
         </div>
         <div className="lg:col-span-2">
@@ -113,8 +113,8 @@ export default async function WalletPage({ searchParams }: { searchParams: Promi
       <section className="rounded-xl border border-border bg-surface">
         <div className="flex flex-col gap-4 border-b border-border p-5">
           <h2 className="text-lg font-semibold">Transactions</h2>
-          <form method="get" className="flex flex-wrap items-end gap-3" aria-label="Filter transactions">
-            <div className="space-y-1">
+          <form method="get" className="grid grid-cols-2 items-end gap-3 sm:flex sm:flex-wrap" aria-label="Filter transactions">
+            <div className="col-span-2 space-y-1">
               <label htmlFor="kind" className="block text-sm font-medium">
                 Type
               </label>
@@ -122,7 +122,7 @@ export default async function WalletPage({ searchParams }: { searchParams: Promi
                 id="kind"
                 name="kind"
                 defaultValue={filter.kind ?? ""}
-                className="rounded-lg border border-border bg-surface-2 px-3 py-2 text-sm text-text"
+                className="h-10 w-full rounded-lg border border-border bg-surface-2 px-3 text-sm text-text sm:w-auto"
               >
                 <option value="">All</option>
                 {LEDGER_KINDS.map((k) => (
@@ -141,7 +141,7 @@ export default async function WalletPage({ searchParams }: { searchParams: Promi
                 name="from"
                 type="date"
                 defaultValue={filter.from ?? ""}
-                className="rounded-lg border border-border bg-surface-2 px-3 py-2 text-sm text-text"
+                className="h-10 w-full rounded-lg border border-border bg-surface-2 px-3 text-sm text-text sm:w-auto"
               />
             </div>
             <div className="space-y-1">
@@ -153,10 +153,10 @@ export default async function WalletPage({ searchParams }: { searchParams: Promi
                 name="to"
                 type="date"
                 defaultValue={filter.to ?? ""}
-                className="rounded-lg border border-border bg-surface-2 px-3 py-2 text-sm text-text"
+                className="h-10 w-full rounded-lg border border-border bg-surface-2 px-3 text-sm text-text sm:w-auto"
               />
             </div>
-            <button type="submit" className="rounded-lg bg-surface-3 px-4 py-2 text-sm font-medium hover:opacity-90">
+            <button type="submit" className="h-10 rounded-lg bg-surface-3 px-4 text-sm font-medium hover:opacity-90">
               Apply
             </button>
             {filtered ? (
@@ -236,20 +236,20 @@ function purposeLink(r: LedgerRow) {
 function LedgerTable({ rows }: { rows: LedgerRow[] }) {
   return (
     <div className="overflow-x-auto">
-      <table className="w-full text-sm">
+      <table className="w-full table-fixed text-sm">
         <caption className="sr-only">Wallet transactions, newest first</caption>
         <thead className="text-left text-xs uppercase tracking-wide text-muted">
           <tr>
-            <th scope="col" className="px-5 py-2 font-medium">
+            <th scope="col" className="px-4 py-2 font-medium sm:px-5">
               For
             </th>
-            <th scope="col" className="hidden px-5 py-2 font-medium sm:table-cell">
+            <th scope="col" className="hidden w-52 px-5 py-2 font-medium sm:table-cell">
               Date
             </th>
-            <th scope="col" className="px-5 py-2 text-right font-medium">
+            <th scope="col" className="w-32 px-4 py-2 text-right font-medium sm:w-36 sm:px-5">
               Amount
             </th>
-            <th scope="col" className="hidden px-5 py-2 text-right font-medium sm:table-cell">
+            <th scope="col" className="hidden w-36 px-5 py-2 text-right font-medium sm:table-cell">
               Balance after
             </th>
           </tr>
@@ -257,16 +257,16 @@ function LedgerTable({ rows }: { rows: LedgerRow[] }) {
         <tbody className="divide-y divide-border">
           {rows.map((r) => (
             <tr key={r.id} data-testid="ledger-row">
-              <td className="px-5 py-3 align-top">
+              <td className="px-4 py-3 align-top sm:px-5">
                 <div className="font-medium">{KIND_LABELS[r.kind] ?? r.kind}</div>
-                {r.description ? <div className="max-w-md truncate text-xs text-muted">{r.description}</div> : null}
+                {r.description && r.description !== KIND_LABELS[r.kind] ? <div className="truncate text-xs text-muted" title={r.description}>{r.description}</div> : null}
                 <div className="mt-0.5 flex flex-wrap gap-x-3 text-xs">
                   <span className="text-muted sm:hidden">{formatDateTime(r.created_at)}</span>
                   {purposeLink(r)}
                 </div>
               </td>
               <td className="hidden whitespace-nowrap px-5 py-3 align-top text-muted sm:table-cell">{formatDateTime(r.created_at)}</td>
-              <td className="whitespace-nowrap px-5 py-3 text-right align-top">
+              <td className="whitespace-nowrap px-4 py-3 text-right align-top sm:px-5">
                 <div className={r.amount_paise > 0 ? "font-medium tabular-nums text-success" : "font-medium tabular-nums"}>
                   {r.amount_paise > 0 ? "+" : ""}
                   {formatPaise(r.amount_paise)}
@@ -287,20 +287,20 @@ function LedgerTable({ rows }: { rows: LedgerRow[] }) {
 function PaymentsTable({ rows }: { rows: PaymentRow[] }) {
   return (
     <div className="overflow-x-auto">
-      <table className="w-full text-sm">
+      <table className="w-full table-fixed text-sm">
         <caption className="sr-only">Recharges, newest first</caption>
         <thead className="text-left text-xs uppercase tracking-wide text-muted">
           <tr>
-            <th scope="col" className="px-5 py-2 font-medium">
+            <th scope="col" className="px-4 py-2 font-medium sm:px-5">
               Date
             </th>
-            <th scope="col" className="px-5 py-2 text-right font-medium">
+            <th scope="col" className="w-28 px-2 py-2 text-right font-medium sm:w-36 sm:px-5">
               Amount
             </th>
-            <th scope="col" className="px-5 py-2 font-medium">
+            <th scope="col" className="w-28 px-4 py-2 font-medium sm:w-36 sm:px-5">
               Status
             </th>
-            <th scope="col" className="hidden px-5 py-2 font-medium md:table-cell">
+            <th scope="col" className="hidden w-64 px-5 py-2 font-medium md:table-cell">
               Razorpay reference
             </th>
           </tr>
@@ -308,21 +308,21 @@ function PaymentsTable({ rows }: { rows: PaymentRow[] }) {
         <tbody className="divide-y divide-border">
           {rows.map((p) => (
             <tr key={p.id} id={`payment-${p.id}`} className="scroll-mt-24 target:bg-accent/10">
-              <td className="px-5 py-3 align-top">
-                <div className="whitespace-nowrap">{formatDateTime(p.created_at)}</div>
+              <td className="px-4 py-3 align-top sm:px-5">
+                <div>{formatDateTime(p.created_at)}</div>
                 {p.mode === "sandbox" ? <div className="text-xs text-muted">Sandbox</div> : null}
               </td>
-              <td className="whitespace-nowrap px-5 py-3 text-right align-top font-medium tabular-nums">
+              <td className="whitespace-nowrap px-2 py-3 text-right align-top font-medium tabular-nums sm:px-5">
                 {formatPaise(p.amount_paise)}
                 {p.refunded_paise > 0 && p.status !== "refunded" ? (
                   <div className="text-xs font-normal text-muted">{formatPaise(p.refunded_paise)} refunded</div>
                 ) : null}
               </td>
-              <td className="px-5 py-3 align-top">
+              <td className="px-4 py-3 align-top sm:px-5">
                 <Badge tone={paymentTone[p.status]}>{paymentLabel[p.status]}</Badge>
                 {p.status === "failed" && p.failure_reason ? <div className="mt-1 text-xs text-muted">{p.failure_reason}</div> : null}
               </td>
-              <td className="hidden px-5 py-3 align-top font-mono text-xs text-muted md:table-cell">
+              <td className="hidden break-all px-5 py-3 align-top font-mono text-xs text-muted md:table-cell">
                 <div>{p.order_id}</div>
                 {p.payment_id ? <div>{p.payment_id}</div> : null}
               </td>
