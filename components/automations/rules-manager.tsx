@@ -133,7 +133,7 @@ function Tester() {
         {error ? <span className="text-danger">{error}</span> : null}
         {result?.consent_keyword ? (
           <span>
-            This is an opt-{result.consent_keyword === "opt_in" ? "in" : "out"} keyword: the contact&apos;s consent changes and no
+            This is an opt-{result.consent_keyword === "in" ? "in" : "out"} keyword: the contact&apos;s consent changes and no
             auto-reply is sent.
           </span>
         ) : result?.rule ? (
