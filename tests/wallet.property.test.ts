@@ -345,7 +345,7 @@ async function checkInvariants(run: Run, records: Call[]) {
     }
   }
 
-  // Low balance: one notice per debit that took the balance across the threshold, and the call
+  // Low balance: one notice per debit or negative adjustment that took the balance across the threshold, and the call
   // that did so (debit or negative adjustment) is the one that said so.
   let before = 0;
   let crossingDebits = 0;
@@ -353,7 +353,7 @@ async function checkInvariants(run: Run, records: Call[]) {
   for (const row of rows) {
     const crossed = row.amount_paise < 0 && before >= run.threshold && row.balance_after_paise < run.threshold;
     crossedById.set(row.id, crossed);
-    if (crossed && row.kind === "debit") crossingDebits++;
+    if (crossed && (row.kind === "debit" || row.kind === "adjustment")) crossingDebits++;
     before = row.balance_after_paise;
   }
   expect(lowBalanceNotices).toBe(crossingDebits);
