@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import { Suspense } from "react";
 import { requirePageOrg } from "@/app/_server/page-caller";
 import { Inbox } from "@/components/inbox/inbox";
+import { SimulateInboundForm } from "@/components/sandbox/simulate-inbound-form";
+import { sandboxEnabled } from "@/lib/config/env";
 import { withTenant } from "@/lib/db/tx";
 
 export const metadata: Metadata = { title: "Inbox" };
@@ -20,6 +22,14 @@ export default async function InboxPage() {
       <Suspense>
         <Inbox feePaise={fee} />
       </Suspense>
+      {sandboxEnabled() ? (
+        <details className="mt-4 rounded-xl border border-border bg-surface p-4">
+          <summary className="cursor-pointer text-sm font-medium">Sandbox: simulate a customer writing to you</summary>
+          <div className="mt-4">
+            <SimulateInboundForm />
+          </div>
+        </details>
+      ) : null}
     </div>
   );
 }
