@@ -93,3 +93,11 @@ export async function requireOrgUser(
 ): Promise<OrgUser> {
   return (await requireOrgCaller(req, { ...opts, allowApiKey: false })) as OrgUser;
 }
+
+/** A signed-in platform operator (super admin). Anyone else gets 404, so the console is not advertised. */
+export async function requirePlatformAdmin(req: Request): Promise<Extract<Caller, { kind: "user" }>> {
+  const caller = await resolveCaller(req);
+  if (!caller) throw new ApiError(401, "unauthorized", "Sign in as a platform operator.");
+  if (caller.kind !== "user" || !caller.isPlatformAdmin) throw new ApiError(404, "not_found", "Not found.");
+  return caller;
+}
