@@ -85,6 +85,8 @@ export interface LedgerRow {
   balance_after_paise: number;
   reference: string;
   message_id: string | null;
+  /** The conversation the message belongs to (for a link into the inbox). */
+  contact_id: string | null;
   payment_id: string | null;
   description: string | null;
   created_at: Date;
@@ -109,7 +111,8 @@ function whereClause(orgId: string, f: LedgerFilter): { sql: string; params: unk
 }
 
 const LEDGER_COLUMNS =
-  "t.id, t.kind, t.amount_paise, t.balance_after_paise, t.reference, t.message_id, t.payment_id, t.description, t.created_at";
+  "t.id, t.kind, t.amount_paise, t.balance_after_paise, t.reference, t.message_id, m.contact_id, t.payment_id, t.description, t.created_at";
+const LEDGER_FROM = "public.wallet_transactions t left join public.messages m on m.id = t.message_id";
 
 export const LEDGER_PAGE_SIZE = 25;
 
@@ -127,7 +130,7 @@ export async function listLedger(
   const pageCount = Math.max(1, Math.ceil(total / pageSize));
   const p = Math.min(Math.max(1, Math.trunc(page) || 1), pageCount);
   const { rows } = await db.query<LedgerRow>(
-    `select ${LEDGER_COLUMNS} from public.wallet_transactions t where ${w.sql}
+    `select ${LEDGER_COLUMNS} from ${LEDGER_FROM} where ${w.sql}
      order by t.created_at desc, t.id desc limit ${pageSize} offset ${(p - 1) * pageSize}`,
     w.params,
   );
@@ -151,7 +154,7 @@ export async function* ledgerBatches(
       w.params.push(before);
       w.sql += ` and t.id < $${w.params.length}`;
     }
-    const sql = `select ${LEDGER_COLUMNS} from public.wallet_transactions t where ${w.sql} order by t.id desc limit ${batchSize}`;
+    const sql = `select ${LEDGER_COLUMNS} from ${LEDGER_FROM} where ${w.sql} order by t.id desc limit ${batchSize}`;
     const { rows } = await run((db) => db.query<LedgerRow>(sql, w.params));
     if (rows.length) yield rows;
     if (rows.length < batchSize) return;

@@ -95,6 +95,22 @@ describe("the ledger", () => {
     expect(peek.total).toBe(0);
   });
 
+  it("links a message fee to the conversation it paid for", async () => {
+    const org = await makeOrg();
+    await fund(org.orgId, 1_000);
+    const { contactId, messageId } = await withService(async (db) => {
+      const c = await db.query<{ id: string }>("insert into public.contacts (org_id, wa_id) values ($1, '919800000001') returning id", [org.orgId]);
+      const m = await db.query<{ id: string }>(
+        "insert into public.messages (org_id, contact_id, direction, type, status, fee_paise) values ($1, $2, 'outbound', 'text', 'pending', 20) returning id",
+        [org.orgId, c.rows[0].id],
+      );
+      await debit(db, { orgId: org.orgId, amountPaise: 20, reference: `msg:${m.rows[0].id}`, messageId: m.rows[0].id });
+      return { contactId: c.rows[0].id, messageId: m.rows[0].id };
+    });
+    const { rows } = await withTenant(org.claims, (db) => listLedger(db, org.orgId, { kind: "debit" }));
+    expect(rows[0]).toMatchObject({ message_id: messageId, contact_id: contactId });
+  });
+
   it("exports as CSV with correct quoting, formula cells neutralised, negative amounts kept as numbers", async () => {
     const org = await makeOrg();
     await fund(org.orgId, 12_345, 'Top-up, "bonus"\nsecond line');

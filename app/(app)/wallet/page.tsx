@@ -216,10 +216,10 @@ export default async function WalletPage({ searchParams }: { searchParams: Promi
 }
 
 function purposeLink(r: LedgerRow) {
-  if (r.message_id) {
+  if (r.contact_id) {
     return (
-      <Link href={`/inbox?message=${r.message_id}`} className="text-accent underline-offset-2 hover:underline">
-        View message
+      <Link href={`/inbox?contact=${r.contact_id}`} className="text-accent underline-offset-2 hover:underline">
+        View conversation
       </Link>
     );
   }
