@@ -72,7 +72,7 @@ export default async function WalletPage({ searchParams }: { searchParams: Promi
   const filtered = Boolean(filter.kind || filter.from || filter.to);
 
   return (
-    <div className="mx-auto w-full max-w-6xl space-y-6 px-4 py-6 sm:px-6 lg:px-8">
+    <div className="space-y-6">
       <PageHeader
         title="Wallet"
         description="Your prepaid balance pays the platform fee for each message you send."
