@@ -14,10 +14,10 @@ export const metadata: Metadata = { title: "Sandbox checkout" };
 // The sandbox stand-in for Razorpay Checkout: it exists only while recharges run in sandbox mode
 // (404 otherwise, so never in production unless SANDBOX_ENABLED=true and no live keys).
 export default async function SandboxCheckoutPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const sp = await searchParams; // first: reading the request makes the page dynamic (never prerendered)
   const settings = razorpaySettings();
   if (!settings || settings.mode !== "sandbox") notFound();
   const caller = await requirePageOrg({ roles: ["owner", "admin"] });
-  const sp = await searchParams;
   const orderId = typeof sp.order_id === "string" ? sp.order_id : "";
   if (!orderId) notFound();
   const order = await loadSandboxCheckout(settings, caller.orgId, orderId);
