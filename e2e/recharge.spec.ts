@@ -62,26 +62,37 @@ test("recharge ₹100 through the sandbox checkout and see the balance and the l
       await expect(page.getByTestId("wallet-balance")).toHaveText("₹100.00");
       if (theme === "light") await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
       else await expect(page.locator("html")).not.toHaveAttribute("data-theme", "light");
+      await page.waitForLoadState("networkidle");
+      await expect(page.getByTestId("wallet-balance")).toBeVisible();
       await page.screenshot({ path: `test-results/wallet-${theme}-${width}.png`, fullPage: true });
     }
   }
 });
 
-test("a failed sandbox payment credits nothing and can be retried", async ({ page }) => {
+test("a failed sandbox payment credits nothing, and the same order can then be paid", async ({ page }) => {
   await signUpWithOrganization(page);
   await page.goto("/wallet");
   await page.getByLabel("Or type an amount (₹)").fill("250");
   await page.getByRole("button", { name: "Pay ₹250.00" }).click();
   await page.waitForURL(/\/sandbox\/checkout/);
+  const checkoutUrl = page.url();
   await page.getByRole("button", { name: "Simulate a failed payment" }).click();
   await expect(page.getByText("Payment failed.")).toBeVisible();
   await page.getByRole("link", { name: "Cancel and go back to the wallet" }).click();
   await page.waitForURL(/\/wallet$/);
   await expect(page.getByTestId("wallet-balance")).toHaveText("₹0.00");
   await expect(page.getByTestId("ledger-row")).toHaveCount(0);
+  const recharges = page.getByRole("table", { name: "Recharges, newest first" });
   // payment.failed reaches the webhook from the sandbox moments after the click.
   await expect(async () => {
     await page.reload();
-    await expect(page.getByRole("table", { name: "Recharges, newest first" }).getByText("Failed")).toBeVisible({ timeout: 1_000 });
+    await expect(recharges.getByText("Failed", { exact: true })).toBeVisible({ timeout: 1_000 });
   }).toPass();
+
+  await page.goto(checkoutUrl);
+  await page.getByRole("button", { name: "Pay ₹250.00" }).click();
+  await page.waitForURL(/\/wallet\?recharge=paid/);
+  await expect(page.getByTestId("wallet-balance")).toHaveText("₹250.00");
+  await expect(page.getByTestId("ledger-row")).toHaveCount(1);
+  await expect(recharges.getByText("Paid", { exact: true })).toBeVisible();
 });
