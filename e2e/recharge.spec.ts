@@ -62,7 +62,7 @@ test("recharge ₹100 through the sandbox checkout and see the balance and the l
       await expect(page.getByTestId("wallet-balance")).toHaveText("₹100.00");
       if (theme === "light") await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
       else await expect(page.locator("html")).not.toHaveAttribute("data-theme", "light");
-      await page.waitForLoadState("networkidle");
+      await expect(page.getByRole("heading", { name: "Recharges" })).toBeVisible();
       await expect(page.getByTestId("wallet-balance")).toBeVisible();
       await page.screenshot({ path: `test-results/wallet-${theme}-${width}.png`, fullPage: true });
     }
