@@ -93,12 +93,15 @@ export default async function WalletPage({ searchParams }: { searchParams: Promi
       ) : null}
       {isAdmin ? <LowBalanceNotice /> : null}
 
-      <div className="grid gap-6 lg:grid-cols-5">
-        <div className="flex flex-col gap-6 lg:col-span-3">
-          <BalanceCard initial={{ ...data.summary, low_balance_notice: data.notice }} canRecharge={isAdmin} noticeShownAbove={isAdmin} />
-          {isAdmin ? <ThresholdForm thresholdPaise={data.summary.threshold_paise} /> : null}
-        </div>
-        <div className="lg:col-span-2">
+      {/* Phones: balance, recharge, alert. Wide screens: balance and alert left, recharge right. */}
+      <div className="grid items-start gap-6 lg:grid-cols-5">
+        <BalanceCard
+          className="lg:col-span-3"
+          initial={{ ...data.summary, low_balance_notice: data.notice }}
+          canRecharge={isAdmin}
+          noticeShownAbove={isAdmin}
+        />
+        <div className="lg:col-span-2 lg:row-span-2">
           {isAdmin ? (
             <RechargeForm mode={settings?.mode ?? null} maxPaise={env().RECHARGE_MAX_PAISE} orgName={data.orgName} />
           ) : (
@@ -108,6 +111,11 @@ export default async function WalletPage({ searchParams }: { searchParams: Promi
             </Card>
           )}
         </div>
+        {isAdmin ? (
+          <div className="lg:col-span-3">
+            <ThresholdForm thresholdPaise={data.summary.threshold_paise} />
+          </div>
+        ) : null}
       </div>
 
       <section className="rounded-xl border border-border bg-surface">
