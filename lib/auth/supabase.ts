@@ -23,6 +23,20 @@ export function supabaseSettings(): { url: string; key: string } {
   return { url: e.NEXT_PUBLIC_SUPABASE_URL, key: e.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY };
 }
 
+/**
+ * Options every server-side client here shares. Realtime is never used on the server, but
+ * supabase-js builds its client eagerly and, on Node 20 (no global WebSocket), throws unless a
+ * transport is given; this stand-in only fails if something actually tries to open a socket.
+ */
+class NoServerRealtime {
+  constructor() {
+    throw new Error("Supabase Realtime is not used on the server");
+  }
+}
+export const SERVER_CLIENT_OPTIONS = {
+  realtime: { transport: NoServerRealtime as unknown as typeof WebSocket },
+};
+
 export interface RequestSupabase {
   client: SupabaseClient;
   /** What the client asked to write (session refresh, sign-in, sign-out), for the response. */
@@ -39,6 +53,7 @@ export function supabaseForRequest(req: Request): RequestSupabase {
   const pending: Array<{ name: string; value: string; options: CookieOptions }> = [];
   const headers: Record<string, string> = {};
   const client = createServerClient(url, key, {
+    ...SERVER_CLIENT_OPTIONS,
     cookies: {
       getAll: () => parseCookieHeader(req.headers.get("cookie") ?? "").map((c) => ({ name: c.name, value: c.value ?? "" })),
       setAll: (cookies, cacheHeaders) => {
