@@ -38,7 +38,7 @@ export function SetupChecklist({ progress }: { progress: SetupProgress }) {
         <p className="text-sm text-muted">
           {done} of {steps.length} done
         </p>
-        <div className="h-1.5 w-32 overflow-hidden rounded-full bg-surface-3" aria-hidden="true">
+        <div className="h-1.5 w-32 overflow-hidden rounded-full bg-border" aria-hidden="true">
           <div className="h-full rounded-full bg-accent" style={{ width: `${(done / steps.length) * 100}%` }} />
         </div>
       </div>
@@ -46,10 +46,10 @@ export function SetupChecklist({ progress }: { progress: SetupProgress }) {
         {steps.map((s, i) => {
           const isDone = progress[s.key];
           return (
-            <li key={s.key} className="flex flex-col gap-3 bg-surface p-4 sm:flex-row sm:items-center">
+            <li key={s.key} className="flex items-start gap-3 bg-surface p-4 sm:items-center">
               <span
                 className={cx(
-                  "inline-flex h-7 w-7 shrink-0 items-center justify-center rounded-full text-xs font-semibold",
+                  "mt-0.5 inline-flex h-7 w-7 shrink-0 items-center justify-center rounded-full text-xs font-semibold sm:mt-0",
                   isDone ? "bg-accent text-accent-contrast" : "border border-border text-muted",
                 )}
                 aria-hidden="true"
@@ -62,21 +62,23 @@ export function SetupChecklist({ progress }: { progress: SetupProgress }) {
                   i + 1
                 )}
               </span>
-              <div className="min-w-0 flex-1">
-                <p className={cx("font-medium", isDone && "text-muted line-through decoration-1")}>
-                  {s.title}
-                  <span className="sr-only">{isDone ? " (done)" : " (to do)"}</span>
-                </p>
-                <p className="text-sm text-muted">{isDone ? s.done : s.todo}</p>
+              <div className="flex min-w-0 flex-1 flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
+                <div className="min-w-0">
+                  <p className={cx("font-medium", isDone && "text-muted line-through decoration-1")}>
+                    {s.title}
+                    <span className="sr-only">{isDone ? " (done)" : " (to do)"}</span>
+                  </p>
+                  <p className="text-sm text-muted">{isDone ? s.done : s.todo}</p>
+                </div>
+                {isDone ? null : (
+                  <Link
+                    href={s.href}
+                    className="inline-flex shrink-0 items-center justify-center self-start rounded-lg border border-border bg-surface-2 px-3 py-1.5 text-sm font-medium hover:bg-surface-3 sm:self-auto"
+                  >
+                    {s.action}
+                  </Link>
+                )}
               </div>
-              {isDone ? null : (
-                <Link
-                  href={s.href}
-                  className="inline-flex items-center justify-center rounded-lg border border-border bg-surface-2 px-3 py-1.5 text-sm font-medium hover:bg-surface-3"
-                >
-                  {s.action}
-                </Link>
-              )}
             </li>
           );
         })}

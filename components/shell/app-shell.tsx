@@ -134,8 +134,9 @@ export function AppShell({ user, org, orgs, sandboxNotice, children }: AppShellP
         </div>
       ) : null}
 
-      <aside className="hidden border-r border-border bg-surface md:sticky md:top-0 md:flex md:h-screen md:w-64 md:shrink-0 md:flex-col">
-        {sidebar}
+      {/* The column runs the page's full height; the sidebar inside it stays put while the page scrolls. */}
+      <aside className="hidden border-r border-border bg-surface md:block md:w-64 md:shrink-0">
+        <div className="sticky top-0 h-screen">{sidebar}</div>
       </aside>
 
       <div className="min-w-0 flex-1">

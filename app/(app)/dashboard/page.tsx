@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { requirePageOrg } from "@/app/_server/page-caller";
 import { SetupChecklist } from "@/components/onboarding/setup-checklist";
 import { StatCard } from "@/components/stat-card";
-import { Card, PageHeader } from "@/components/ui";
+import { PageHeader } from "@/components/ui";
 import { withTenant } from "@/lib/db/tx";
 import { formatPaise } from "@/lib/money/format";
 import { getOrgOverview, getSetupProgress, setupComplete } from "@/lib/orgs/overview";
@@ -80,7 +80,7 @@ export default async function DashboardPage() {
         <h2 id="activity" className="text-lg font-semibold">
           Last 7 days
         </h2>
-        <Card className="grid grid-cols-2 divide-x divide-border p-0">
+        <div className="grid grid-cols-2 divide-x divide-border rounded-xl border border-border bg-surface">
           <div className="p-5">
             <p className="text-sm text-muted">Messages sent</p>
             <p className="text-2xl font-semibold tabular-nums">{count.format(overview.sentLast7Days)}</p>
@@ -89,7 +89,7 @@ export default async function DashboardPage() {
             <p className="text-sm text-muted">Messages received</p>
             <p className="text-2xl font-semibold tabular-nums">{count.format(overview.receivedLast7Days)}</p>
           </div>
-        </Card>
+        </div>
       </section>
     </div>
   );
