@@ -1,3 +1,6 @@
+import { sweepLoginThrottle } from "../auth/rate-limit";
+import { withService } from "../db/tx";
+
 // Periodic sweeps the worker runs. Each service adds its own entry here.
 export interface PeriodicJob {
   name: string;
@@ -6,4 +9,7 @@ export interface PeriodicJob {
   run(): Promise<number>;
 }
 
-export const periodicJobs: PeriodicJob[] = [];
+export const periodicJobs: PeriodicJob[] = [
+  // Expired login-throttle windows (one row per email/IP that tried to sign in).
+  { name: "auth.sweep-login-throttle", intervalMs: 10 * 60_000, run: () => withService((db) => sweepLoginThrottle(db)) },
+];
