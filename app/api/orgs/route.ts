@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { routeError } from "@/app/_server/route-helpers";
+import { routeError } from "@/lib/http/route";
 import { requireUserCaller } from "@/lib/auth/caller";
 import { applyCookieWrites, NO_STORE_HEADERS, ORG_COOKIE, ORG_COOKIE_TTL_SECONDS, setCookieHeader } from "@/lib/auth/session";
 import { withService } from "@/lib/db/tx";

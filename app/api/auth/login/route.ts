@@ -1,4 +1,4 @@
-import { routeError } from "@/app/_server/route-helpers";
+import { routeError } from "@/lib/http/route";
 import { logIn, loginSchema } from "@/lib/auth/accounts";
 import { clientIp } from "@/lib/auth/rate-limit";
 import { applyCookieWrites } from "@/lib/auth/session";

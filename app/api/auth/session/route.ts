@@ -1,4 +1,4 @@
-import { routeError } from "@/app/_server/route-helpers";
+import { routeError } from "@/lib/http/route";
 import { requireUserCaller } from "@/lib/auth/caller";
 import { NO_STORE_HEADERS } from "@/lib/auth/session";
 import { withTenant } from "@/lib/db/tx";

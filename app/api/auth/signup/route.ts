@@ -1,4 +1,4 @@
-import { routeError } from "@/app/_server/route-helpers";
+import { routeError } from "@/lib/http/route";
 import { signUp, signupSchema } from "@/lib/auth/accounts";
 import { applyCookieWrites } from "@/lib/auth/session";
 import { readJson } from "@/lib/http/errors";
