@@ -1,6 +1,6 @@
 import { withService } from "../db/tx";
 import { logger } from "../log";
-import { fetchOrderPayments, razorpaySettings, type RazorpaySettings } from "./razorpay";
+import { fetchOrderPayments, RazorpayError, razorpaySettings, type RazorpaySettings } from "./razorpay";
 import { settleCapturedPayment } from "./settle";
 
 const log = logger.child({ component: "payment-reconcile" });
@@ -92,6 +92,19 @@ export async function reconcilePendingPayments(opts: ReconcileOptions = {}): Pro
         result.abandoned += rowCount ?? 0;
       }
     } catch (err) {
+      if (settings.mode === "sandbox" && err instanceof RazorpayError && err.statusCode === 400) {
+        // The sandbox Razorpay keeps orders in memory: after a restart it no longer knows this one,
+        // and nobody can pay it any more.
+        await withService((db) =>
+          db.query(
+            `update public.payments set status = 'failed', failure_reason = 'Sandbox order expired (the sandbox was restarted)', updated_at = now()
+             where id = $1 and status = 'created'`,
+            [row.id],
+          ),
+        );
+        result.abandoned++;
+        continue;
+      }
       log.error({ orgId: row.org_id, orderId: row.order_id, err: (err as Error).message }, "could not reconcile an order");
     }
   }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { withService } from "../db/tx";
 import { ApiError } from "../http/errors";
-import { fetchOrder, razorpaySettings, type RazorpaySettings } from "../payments/razorpay";
+import { fetchOrder, RazorpayError, razorpaySettings, type RazorpaySettings } from "../payments/razorpay";
 
 // The app side of the sandbox checkout page (/sandbox/checkout): what Razorpay Checkout does in the
 // customer's browser, done against the sandbox Razorpay, which signs the result with the key secret
@@ -31,7 +31,14 @@ export async function loadSandboxCheckout(settings: RazorpaySettings, orgId: str
     ),
   );
   if (!rows[0]) return null;
-  const order = await fetchOrder(settings, orderId);
+  let order;
+  try {
+    order = await fetchOrder(settings, orderId);
+  } catch (err) {
+    // The sandbox keeps orders in memory; after a restart an old order is simply gone.
+    if (err instanceof RazorpayError && err.statusCode === 400) return null;
+    throw err;
+  }
   return { payment_id: rows[0].id, order_id: orderId, amount_paise: order.amount, status: rows[0].status, order_status: order.status };
 }
 

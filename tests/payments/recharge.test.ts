@@ -349,3 +349,20 @@ describe("exactly once", () => {
     expect(b.balance).toBe(0);
   });
 });
+
+describe("after a sandbox restart", () => {
+  it("an order the sandbox no longer knows is marked failed by reconciliation, not retried for days", async () => {
+    const { orgId } = await makeOrg();
+    const paymentId = randomUUID();
+    await withService((db) =>
+      db.query(
+        "insert into public.payments (id, org_id, mode, order_id, amount_paise) values ($1, $2, 'sandbox', $3, 10000)",
+        [paymentId, orgId, `order_gone${randomUUID().slice(0, 8)}`],
+      ),
+    );
+    await reconcilePendingPayments({ olderThanMs: 0, recheckMs: 0 });
+    const b = await books(orgId);
+    expect(b.payments[0].status).toBe("failed");
+    expect(b.balance).toBe(0);
+  });
+});
