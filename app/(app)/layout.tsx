@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import { requirePageUser } from "@/app/_server/page-caller";
 import { sandboxNotice } from "@/app/_server/sandbox-notice";
 import { AppShell } from "@/components/shell/app-shell";
+import { LowBalanceBanner } from "@/components/shell/low-balance-banner";
 import { withTenant } from "@/lib/db/tx";
 import { listMemberships } from "@/lib/orgs/organizations";
 
@@ -24,6 +25,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
       orgs={orgs}
       sandboxNotice={sandboxNotice()}
     >
+      {current && current.role !== "agent" ? <LowBalanceBanner /> : null}
       {children}
     </AppShell>
   );
