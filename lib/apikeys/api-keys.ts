@@ -53,3 +53,15 @@ export async function revokeApiKey(db: Db, args: { orgId: string; keyId: string 
   ]);
   return (r.rowCount ?? 0) > 0;
 }
+
+/** One key's metadata (never the hash), for operator tools; null when unknown. */
+export async function getApiKey(
+  db: Db,
+  keyId: string,
+): Promise<{ id: string; org_id: string; name: string; prefix: string; revoked_at: Date | null } | null> {
+  const { rows } = await db.query<{ id: string; org_id: string; name: string; prefix: string; revoked_at: Date | null }>(
+    "select id, org_id, name, prefix, revoked_at from public.api_keys where id = $1",
+    [keyId],
+  );
+  return rows[0] ?? null;
+}
