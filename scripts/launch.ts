@@ -65,4 +65,10 @@ async function shutdown(code = 0) {
 }
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
-for (const c of children) c.on("exit", (code) => void shutdown(code ?? 1));
+for (const [i, c] of children.entries()) {
+  c.on("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`${i === 0 ? "Next.js" : "The worker"} exited (${signal ?? `code ${code}`}); stopping everything.`);
+    void shutdown(code ?? 1);
+  });
+}

@@ -54,13 +54,29 @@ export async function revokeApiKey(db: Db, args: { orgId: string; keyId: string 
   return (r.rowCount ?? 0) > 0;
 }
 
-/** One key's metadata (never the hash), for operator tools; null when unknown. */
-export async function getApiKey(
-  db: Db,
-  keyId: string,
-): Promise<{ id: string; org_id: string; name: string; prefix: string; revoked_at: Date | null } | null> {
-  const { rows } = await db.query<{ id: string; org_id: string; name: string; prefix: string; revoked_at: Date | null }>(
-    "select id, org_id, name, prefix, revoked_at from public.api_keys where id = $1",
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/** Keys of an organization by prefix (never the key or its hash). */
+export async function listApiKeys(db: Db, orgId: string): Promise<ApiKeySummary[]> {
+  const { rows } = await db.query<ApiKeySummary>(
+    `select id, name, prefix, created_at, last_used_at, revoked_at from public.api_keys
+     where org_id = $1 order by revoked_at is not null, created_at desc`,
+    [orgId],
+  );
+  return rows;
+}
+
+/** One key's metadata (never the key or its hash) with its organization, for operator tools; null when unknown. */
+export async function getApiKey(db: Db, keyId: string): Promise<(ApiKeySummary & { org_id: string }) | null> {
+  const { rows } = await db.query<ApiKeySummary & { org_id: string }>(
+    "select id, org_id, name, prefix, created_at, last_used_at, revoked_at from public.api_keys where id = $1",
     [keyId],
   );
   return rows[0] ?? null;

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { closePools } from "../db/pool";
 import { withService } from "../db/tx";
+import { ApiError } from "../http/errors";
 import { applyLocalSecrets, ensureDatabase } from "../runtime/bootstrap";
 import { CliError, EXIT, flagSpecs, toFlag, usageError, type Command, type CommandContext, type FlagSpec } from "./command";
 import { commands as defaultCommands } from "./commands";
@@ -105,6 +106,8 @@ function findCommand(commands: Command[], name: string): Command {
 
 function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
+  // A lib service refusing the operation (unknown organization, insufficient funds, ...).
+  if (err instanceof ApiError) return new CliError(err.code, `${err.message} Nothing was changed.`);
   // A lib service's own zod check: still the operator's input.
   if (err instanceof z.ZodError) return usageError(err.issues.map((i) => i.message).join("; "));
   if (isParseArgsError(err)) return usageError(describeParseArgsError(err));

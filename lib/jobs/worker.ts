@@ -28,9 +28,12 @@ export async function runWorker(): Promise<() => Promise<void>> {
     let timer = setTimeout(tick, 0);
     return () => clearTimeout(timer);
   });
+  // Keep the process alive even when no job is registered yet (the worker runs until stopped).
+  const keepAlive = setInterval(() => undefined, 60_000);
   log.info({ jobs: periodicJobs.map((j) => j.name) }, "worker started");
   return async () => {
     stopped = true;
+    clearInterval(keepAlive);
     timers.forEach((t) => t());
     await Promise.all(running);
     await closePools();

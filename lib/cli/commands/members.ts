@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { findUserByEmail } from "../../auth/users";
-import { grantOperator } from "../../orgs/admin";
+import { grantOperator } from "../../operator/operator";
 import { addMember as addMembership, listMemberships } from "../../orgs/organizations";
 import { CliError, defineCommand, emailFlag, passwordFlag, roleFlag, uuidFlag } from "../command";
 import { describeUser, findOrCreateUser, requireOrganization, userJson } from "./shared";

@@ -1,23 +1,10 @@
 import { z } from "zod";
 import { formatPaise } from "../../money/format";
-import { listOrganizations, setOrganizationStatus, setServiceFee, type OrganizationSummary } from "../../orgs/admin";
+import { feeSchema, listOrganizations, setOrganizationStatus, setServiceFee } from "../../operator/operator";
 import { createOrganization, organizationNameSchema } from "../../orgs/organizations";
-import { CliError, defineCommand, emailFlag, paiseFlag, passwordFlag, uuidFlag } from "../command";
+import { defineCommand, emailFlag, paiseFlag, passwordFlag, uuidFlag } from "../command";
 import { table } from "../format";
 import { describeUser, findOrCreateUser, requireOrganization, userJson } from "./shared";
-
-function orgJson(o: OrganizationSummary) {
-  return {
-    id: o.id,
-    name: o.name,
-    status: o.status,
-    balance_paise: o.balance_paise,
-    balance: formatPaise(o.balance_paise),
-    service_fee_paise: o.service_fee_paise,
-    low_balance_threshold_paise: o.low_balance_threshold_paise,
-    created_at: o.created_at,
-  };
-}
 
 export const createOrg = defineCommand({
   name: "create-org",
@@ -35,7 +22,17 @@ export const createOrg = defineCommand({
       return { org, owner };
     });
     return {
-      json: { organization: orgJson({ ...org, balance_paise: 0 }), owner: userJson(owner) },
+      json: {
+        organization: {
+          id: org.id,
+          name: org.name,
+          status: org.status,
+          service_fee_paise: org.service_fee_paise,
+          balance_paise: 0,
+          created_at: org.created_at,
+        },
+        owner: userJson(owner),
+      },
       text: [
         `Created organization "${org.name}" (${org.id}).`,
         `Owner ${describeUser(owner, args.ownerPassword !== undefined)}`,
@@ -52,7 +49,7 @@ export const listOrgs = defineCommand({
   async run(_args, ctx) {
     const orgs = await ctx.service(listOrganizations);
     return {
-      json: { organizations: orgs.map(orgJson) },
+      json: { organizations: orgs.map((o) => ({ ...o, balance: formatPaise(o.balance_paise) })) },
       text: orgs.length
         ? table(
             ["ID", "NAME", "STATUS", "BALANCE_PAISE", "BALANCE", "FEE_PAISE"],
@@ -69,15 +66,19 @@ export const setFee = defineCommand({
   summary: "Set an organization's service fee per message, in paise",
   flags: z.object({
     org: uuidFlag("The organization's id"),
-    paise: paiseFlag("The new fee per message in paise (20 = ₹0.20)"),
+    // The same rule as the operator console's (lib/operator feeSchema).
+    paise: paiseFlag("The new fee per message in paise (20 = ₹0.20), at most 100000").pipe(feeSchema as unknown as z.ZodType<number, number>),
   }),
   examples: ["set-fee --org 0b5c6d1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e --paise 25"],
   async run(args, ctx) {
-    const r = await ctx.service((db) => setServiceFee(db, args.org, args.paise));
-    if (!r) throw new CliError("org_not_found", `No organization with id ${args.org}. List them with: npm run platform -- orgs`);
+    const org = await ctx.service(async (db) => {
+      const org = await requireOrganization(db, args.org);
+      await setServiceFee(db, org.id, args.paise);
+      return org;
+    });
     return {
-      json: { org_id: args.org, previous_fee_paise: r.previous, service_fee_paise: args.paise },
-      text: [`Service fee for ${args.org}: ${formatPaise(r.previous)} -> ${formatPaise(args.paise)} per message.`],
+      json: { org_id: org.id, name: org.name, previous_fee_paise: org.service_fee_paise, service_fee_paise: args.paise },
+      text: [`Service fee for "${org.name}": ${formatPaise(org.service_fee_paise)} -> ${formatPaise(args.paise)} per message.`],
     };
   },
 });
@@ -88,14 +89,14 @@ function statusCommand(name: string, status: "active" | "suspended", summary: st
     summary,
     flags: z.object({ org: uuidFlag("The organization's id") }),
     async run(args, ctx) {
-      const { org, previous } = await ctx.service(async (db) => {
+      const org = await ctx.service(async (db) => {
         const org = await requireOrganization(db, args.org);
-        const r = await setOrganizationStatus(db, args.org, status);
-        return { org, previous: r!.previous };
+        await setOrganizationStatus(db, org.id, status);
+        return org;
       });
-      const changed = previous !== status;
+      const changed = org.status !== status;
       return {
-        json: { org_id: org.id, name: org.name, previous_status: previous, status, changed },
+        json: { org_id: org.id, name: org.name, previous_status: org.status, status, changed },
         text: [changed ? `"${org.name}" (${org.id}) is now ${status}.` : `"${org.name}" (${org.id}) was already ${status}; nothing changed.`],
       };
     },

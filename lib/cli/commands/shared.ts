@@ -1,10 +1,10 @@
 import { createUser, findUserByEmail } from "../../auth/users";
 import type { Db } from "../../db/tx";
-import { getOrganization, type OrganizationSummary } from "../../orgs/admin";
+import { getOrganization, type OrgSummary } from "../../operator/operator";
 import { CliError, usageError } from "../command";
 
 /** The organization, or a failure the operator can act on. */
-export async function requireOrganization(db: Db, orgId: string): Promise<OrganizationSummary> {
+export async function requireOrganization(db: Db, orgId: string): Promise<OrgSummary> {
   const org = await getOrganization(db, orgId);
   if (!org) throw new CliError("org_not_found", `No organization with id ${orgId}. List them with: npm run platform -- orgs`);
   return org;
