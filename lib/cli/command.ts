@@ -119,12 +119,13 @@ export interface FlagSpec extends FlagMeta {
   optional: boolean;
 }
 
-type AnyField = z.ZodType & { def: { type: string; innerType?: AnyField } };
+type AnyField = z.ZodType & { def: { type: string; innerType?: AnyField; in?: AnyField } };
 
-function unwrap(field: AnyField): AnyField {
-  let f = field;
-  while ((f.def.type === "optional" || f.def.type === "default") && f.def.innerType) f = f.def.innerType;
-  return f;
+/** The field itself, then what it wraps (optional, default) or pipes from, outermost first. */
+function layers(field: AnyField): AnyField[] {
+  const all: AnyField[] = [];
+  for (let f: AnyField | undefined = field; f; f = f.def.innerType ?? f.def.in) all.push(f);
+  return all;
 }
 
 export const toFlag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -132,12 +133,12 @@ export const toFlag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowe
 export function flagSpecs(schema: z.ZodObject): FlagSpec[] {
   return Object.entries(schema.shape).map(([key, raw]) => {
     const field = raw as AnyField;
-    const inner = unwrap(field);
-    const meta = (field.meta() ?? inner.meta() ?? {}) as Partial<FlagMeta>;
+    const all = layers(field);
+    const meta = (all.map((f) => f.meta()).find(Boolean) ?? {}) as Partial<FlagMeta>;
     return {
       key,
       flag: toFlag(key),
-      boolean: inner.def.type === "boolean",
+      boolean: all.some((f) => f.def.type === "boolean"),
       optional: field.isOptional(),
       description: meta.description ?? "",
       placeholder: meta.placeholder,
