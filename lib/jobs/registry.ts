@@ -1,3 +1,8 @@
+import { sweepLoginThrottle } from "../auth/rate-limit";
+import { withService } from "../db/tx";
+import { emailLowBalanceNotices } from "../notifications/low-balance-email";
+import { reconcilePendingPayments } from "../payments/reconcile";
+
 // Periodic sweeps the worker runs. Each service adds its own entry here.
 export interface PeriodicJob {
   name: string;
@@ -6,4 +11,10 @@ export interface PeriodicJob {
   run(): Promise<number>;
 }
 
-export const periodicJobs: PeriodicJob[] = [];
+export const periodicJobs: PeriodicJob[] = [
+  // Expired login-throttle windows (one row per email/IP that tried to sign in).
+  { name: "auth.sweep-login-throttle", intervalMs: 10 * 60_000, run: () => withService((db) => sweepLoginThrottle(db)) },
+  // Orders still unpaid two minutes after creation: ask Razorpay, so a lost webhook loses no money.
+  { name: "payments.reconcile", intervalMs: 60_000, run: async () => (await reconcilePendingPayments()).credited },
+  { name: "notifications.low-balance-email", intervalMs: 15_000, run: () => emailLowBalanceNotices() },
+];
