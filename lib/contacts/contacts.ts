@@ -105,10 +105,9 @@ export async function listContacts(
   const more = rows.length > q.limit;
   const data = rows.slice(0, q.limit);
   const last = data.at(-1);
-  return {
-    data: data.map(({ sort_key: _, ...c }) => c),
-    next_cursor: more && last ? encodeCursor(last.sort_key, last.id) : null,
-  };
+  const next_cursor = more && last ? encodeCursor(last.sort_key, last.id) : null;
+  for (const row of data) delete (row as Partial<typeof row>).sort_key;
+  return { data, next_cursor };
 }
 
 /** Every contact matching a filter, newest first, for the CSV export. */
