@@ -47,8 +47,11 @@ describe("contacts API: create, read, update, delete", () => {
     const a = await orgWithAccess();
     const badPhone = await req("POST", "/api/contacts", a.owner, { phone: "98765" });
     expect(badPhone.status).toBe(400);
-    expect(badPhone.body.error.code).toBe("invalid_phone");
+    expect(badPhone.body.error.code).toBe("invalid_request");
     expect(badPhone.body.error.fields).toEqual([{ path: "phone", message: expect.stringContaining("'98765' is not a valid phone number") }]);
+    // Every field's problem comes back at once, so a form can show them all.
+    const both = await req("POST", "/api/contacts", a.owner, { phone: "", tags: ["bad!"] });
+    expect(both.body.error.fields.map((f: { path: string }) => f.path).sort()).toEqual(["phone", "tags.0"]);
 
     const badTags = await req("POST", "/api/contacts", a.owner, { phone: "9876500001", tags: ["ok", "no!"] });
     expect(badTags.status).toBe(400);

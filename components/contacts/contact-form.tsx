@@ -191,9 +191,13 @@ export function ContactForm({
               {errors.attributes}
             </p>
           ) : null}
-          <Button type="button" variant="ghost" className="px-2 py-1 text-accent" onClick={() => setAttrs((a) => [...a, { key: "", value: "" }])}>
+          <button
+            type="button"
+            onClick={() => setAttrs((a) => [...a, { key: "", value: "" }])}
+            className="rounded-lg px-2 py-1 text-sm font-medium text-accent hover:bg-surface-2"
+          >
             + Add field
-          </Button>
+          </button>
         </fieldset>
       ) : null}
 
@@ -243,14 +247,18 @@ export function ContactForm({
               <Button type="button" variant="danger" onClick={remove} disabled={busy} className="px-3 py-1.5">
                 Delete
               </Button>
-              <Button type="button" variant="ghost" onClick={() => setConfirmDelete(false)} className="px-3 py-1.5">
+              <Button type="button" variant="secondary" onClick={() => setConfirmDelete(false)} className="px-3 py-1.5">
                 Keep
               </Button>
             </span>
           ) : (
-            <Button type="button" variant="ghost" className="ml-auto text-danger" onClick={() => setConfirmDelete(true)}>
+            <button
+              type="button"
+              onClick={() => setConfirmDelete(true)}
+              className="ml-auto rounded-lg px-3 py-2 text-sm font-medium text-danger hover:bg-danger/10"
+            >
               Delete
-            </Button>
+            </button>
           )
         ) : null}
       </div>

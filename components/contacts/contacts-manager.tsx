@@ -222,7 +222,7 @@ export function ContactsManager({
                 <th scope="col" className="px-4 py-3 font-medium">Name</th>
                 <th scope="col" className="hidden w-44 px-4 py-3 font-medium md:table-cell">Phone</th>
                 <th scope="col" className="hidden px-4 py-3 font-medium lg:table-cell">Tags</th>
-                <th scope="col" className="hidden w-32 px-4 py-3 font-medium md:table-cell">Last message</th>
+                <th scope="col" className="hidden w-36 px-4 py-3 font-medium md:table-cell">Last message</th>
                 <th scope="col" className="w-20 px-4 py-3 text-right font-medium">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -241,7 +241,9 @@ export function ContactsManager({
                           </Link>
                           {c.opted_out ? <Badge tone="danger">Opted out</Badge> : null}
                         </div>
-                        <p className="truncate text-xs tabular-nums text-muted md:hidden">{formatPhone(c.phone_e164, c.wa_id)}</p>
+                        {c.name || c.profile_name ? (
+                          <p className="truncate text-xs tabular-nums text-muted md:hidden">{formatPhone(c.phone_e164, c.wa_id)}</p>
+                        ) : null}
                         {c.name && c.profile_name && c.profile_name !== c.name ? (
                           <p className="hidden truncate text-xs text-muted md:block">~{c.profile_name}</p>
                         ) : null}
@@ -265,7 +267,7 @@ export function ContactsManager({
                       {c.tags.length > 4 ? <span className="text-xs text-muted">+{c.tags.length - 4}</span> : null}
                     </div>
                   </td>
-                  <td className="hidden px-4 py-3 text-muted md:table-cell">
+                  <td className="hidden whitespace-nowrap px-4 py-3 text-muted md:table-cell">
                     <time dateTime={c.last_inbound_at ?? undefined} suppressHydrationWarning>
                       {timeAgo(c.last_inbound_at)}
                     </time>
@@ -326,11 +328,12 @@ export function TagChip({ tag }: { tag: string }) {
 }
 
 function Avatar({ name }: { name: string }) {
+  // Letters only: a name like "John ✨" gives "J", a number gives the fallback.
   const initials = name
     .split(/\s+/)
+    .map((w) => w.match(/\p{L}/u)?.[0]?.toUpperCase())
     .filter(Boolean)
     .slice(0, 2)
-    .map((w) => w[0]?.toUpperCase())
     .join("");
   return (
     <span aria-hidden="true" className="flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-surface-3 text-xs font-semibold text-muted">

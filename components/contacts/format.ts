@@ -11,14 +11,25 @@ export function formatPhone(e164: string | null, waId?: string): string {
   return n;
 }
 
+// Dates show in India time, server- and browser-rendered alike (the platform bills in INR for
+// Indian businesses), so a page reads the same wherever it was rendered.
+const TIME_ZONE = "Asia/Kolkata";
+
 export function formatDate(iso: string | null): string {
   if (!iso) return "—";
-  return new Date(iso).toLocaleDateString("en-IN", { day: "numeric", month: "short", year: "numeric" });
+  return new Date(iso).toLocaleDateString("en-IN", { day: "numeric", month: "short", year: "numeric", timeZone: TIME_ZONE });
 }
 
 export function formatDateTime(iso: string | null): string {
   if (!iso) return "—";
-  return new Date(iso).toLocaleString("en-IN", { day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit" });
+  return `${new Date(iso).toLocaleString("en-IN", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZone: TIME_ZONE,
+  })} IST`;
 }
 
 /** "3 min ago", "yesterday", or a date for anything older than a week. */

@@ -3,6 +3,7 @@
 import { useId, useState } from "react";
 import { Badge, Button, cx } from "@/components/ui";
 import { contactsApi, ContactRequestError } from "./api";
+import { formatPhone } from "./format";
 
 interface PreviewRow {
   row: number;
@@ -31,6 +32,12 @@ interface Result {
 }
 
 const MAX_BYTES = 5 * 1024 * 1024;
+
+/** "row 7: missing phone." → "Missing phone." (the row number has its own column). */
+const reasonText = (reason?: string) => {
+  const text = (reason ?? "").replace(/^row \d+: /, "");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+};
 
 /** Choose a CSV → see what will happen to each row → confirm → see what happened. */
 export function ImportFlow({ onDone, onClose }: { onDone: () => void; onClose: () => void }) {
@@ -142,7 +149,9 @@ export function ImportFlow({ onDone, onClose }: { onDone: () => void; onClose: (
                 <tr key={r.row} className={cx(r.status === "rejected" && "bg-danger/5")}>
                   <td className="px-3 py-2 align-top tabular-nums text-muted">{r.row}</td>
                   <td className="px-3 py-2 align-top">
-                    <span className="break-all tabular-nums">{r.phone_e164 ?? (r.phone || <em className="text-muted">empty</em>)}</span>
+                    <span className="whitespace-nowrap tabular-nums">
+                      {r.phone_e164 ? formatPhone(r.phone_e164) : r.phone || <em className="text-muted">empty</em>}
+                    </span>
                     <span className="block text-xs text-muted sm:hidden">{r.name}</span>
                   </td>
                   <td className="hidden px-3 py-2 align-top sm:table-cell">
@@ -153,12 +162,12 @@ export function ImportFlow({ onDone, onClose }: { onDone: () => void; onClose: (
                     {r.status === "rejected" ? (
                       <>
                         <Badge tone="danger">Rejected</Badge>
-                        <span className="mt-1 block text-xs text-danger">{r.reason?.replace(/^row \d+: /, "")}</span>
+                        <span className="mt-1 block text-xs text-danger">{reasonText(r.reason)}</span>
                       </>
                     ) : r.status === "merged" ? (
                       <>
                         <Badge>Merged</Badge>
-                        <span className="mt-1 block text-xs text-muted">{r.reason?.replace(/^row \d+: /, "")}</span>
+                        <span className="mt-1 block text-xs text-muted">{reasonText(r.reason)}</span>
                       </>
                     ) : r.action === "update" ? (
                       <Badge tone="accent">Update</Badge>
@@ -250,7 +259,7 @@ function RejectedList({ rows }: { rows: Array<{ row: number; phone: string; reas
       <ul className="max-h-64 space-y-1 overflow-auto rounded-lg border border-border p-3 text-sm">
         {rows.map((r) => (
           <li key={r.row} className="text-danger">
-            {r.reason}
+            {r.reason.charAt(0).toUpperCase() + r.reason.slice(1)}
           </li>
         ))}
       </ul>

@@ -1,3 +1,5 @@
+import { formatPhone } from "./format";
+
 /** A contact as the API returns it (dates as ISO strings). */
 export interface ContactDto {
   id: string;
@@ -24,7 +26,9 @@ export interface TagCount {
   count: number;
 }
 
-export const displayName = (c: Pick<ContactDto, "name" | "profile_name">) => c.name || c.profile_name || "Unnamed";
+/** What to call a contact: their saved name, else their WhatsApp profile name, else their number. */
+export const displayName = (c: Pick<ContactDto, "name" | "profile_name" | "phone_e164" | "wa_id">) =>
+  c.name || c.profile_name || formatPhone(c.phone_e164, c.wa_id);
 
 export const PAGE_SIZE = 25;
 

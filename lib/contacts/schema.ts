@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { normalizePhone } from "./phone";
 
 // Input rules for contacts, shared by the API, the dashboard and CSV import.
 
@@ -73,7 +74,14 @@ export const attributesPatchSchema = z.record(attributeKey, attributeValue.nulla
 
 export const createContactSchema = z
   .object({
-    phone: z.string({ error: "Enter a phone number." }).max(64, "Phone number is too long."),
+    // Checked here too (the service normalizes again) so a form gets every field's error at once.
+    phone: z
+      .string({ error: "Enter a phone number." })
+      .max(64, "Phone number is too long.")
+      .superRefine((value, ctx) => {
+        const r = normalizePhone(value);
+        if (!r.ok) ctx.addIssue({ code: "custom", message: r.reason });
+      }),
     name: nameSchema.optional(),
     tags: tagsSchema.optional(),
     attributes: attributesSchema.optional(),
