@@ -130,10 +130,18 @@ describe("contacts API: search, filters and pagination", () => {
     await withService((db) =>
       db.query("insert into public.contacts (org_id, wa_id, profile_name) values ($1, '918888777766', 'Meera (WA)')", [a.orgId]),
     );
+    // A session searches through private.contact_page_ids (RLS), an API key with a plain query:
+    // both must answer the same.
     const names = async (qs: string) => {
-      const r = await req("GET", `/api/contacts?${qs}`, a.owner);
-      expect(r.status).toBe(200);
-      return r.body.data.map((c: { name: string | null; profile_name: string | null }) => c.name ?? c.profile_name).sort();
+      const answers = await Promise.all(
+        [a.owner, a.apiKey].map(async (auth) => {
+          const r = await req("GET", `/api/contacts?${qs}`, auth);
+          expect(r.status).toBe(200);
+          return r.body.data.map((c: { name: string | null; profile_name: string | null }) => c.name ?? c.profile_name).sort();
+        }),
+      );
+      expect(answers[0]).toEqual(answers[1]);
+      return answers[0];
     };
     expect(await names("q=asha")).toEqual(["Asha Rao"]);
     expect(await names("q=RAO")).toEqual(["Asha Rao"]);
@@ -188,6 +196,21 @@ describe("contacts API: search, filters and pagination", () => {
     // The same walk again gives the same order (stable).
     const first = await req("GET", "/api/contacts?limit=26", a.owner);
     expect(first.body.data.map((c: { id: string }) => c.id)).toEqual(seen);
+
+    // Searching and tag filtering page the same way, for a session (RLS) and an API key.
+    await withService((db) => db.query("update public.contacts set tags = '{bulk}' where org_id = $1 and name like 'Bulk%'", [a.orgId]));
+    for (const auth of [a.owner, a.apiKey]) {
+      for (const filter of ["q=bulk", "tag=bulk", "q=9198765&tag=bulk"]) {
+        const ids: string[] = [];
+        let next: string | null = null;
+        do {
+          const r = await req("GET", `/api/contacts?${filter}&limit=5${next ? `&cursor=${next}` : ""}`, auth);
+          ids.push(...r.body.data.map((c: { id: string }) => c.id));
+          next = r.body.next_cursor;
+        } while (next && ids.length < 100);
+        expect(ids, filter).toEqual(seen.filter((id, i) => names[i].startsWith("Bulk")));
+      }
+    }
 
     const bad = await req("GET", "/api/contacts?cursor=garbage", a.owner);
     expect(bad.status).toBe(400);
@@ -273,6 +296,16 @@ describe("contacts API: tenant isolation", () => {
     expect(mine.body.data.id).not.toBe(bId);
     const bNow = await req("GET", `/api/contacts/${bId}`, b.owner);
     expect(bNow.body.data).toMatchObject({ name: "Secret B", tags: ["b-only"] });
+
+    // The index-assisted search function answers only about the caller's own organizations.
+    const leaked = await withTenant(a.claims, (db) =>
+      db.query("select id from private.contact_page_ids($1, '%Secret%', null, null, null, null, null, null, 50)", [b.orgId]),
+    );
+    expect(leaked.rows).toEqual([]);
+    const own = await withTenant(b.claims, (db) =>
+      db.query("select id from private.contact_page_ids($1, '%Secret%', null, null, null, null, null, null, 50)", [b.orgId]),
+    );
+    expect(own.rows).toEqual([{ id: bId }]);
 
     // The org never comes from the body.
     const sneaky = await req("POST", "/api/v1/contacts", a.apiKey, { phone: "9876533333", org_id: b.orgId });

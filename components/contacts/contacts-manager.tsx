@@ -26,11 +26,9 @@ function filterParams(q: string, tags: string[], status: Status): URLSearchParam
 export function ContactsManager({
   canAdmin,
   initialPage,
-  initialTags,
 }: {
   canAdmin: boolean;
   initialPage: ContactPage;
-  initialTags: TagCount[];
 }) {
   const { mutate: mutateAll } = useSWRConfig();
   const [search, setSearch] = useState("");
@@ -52,7 +50,7 @@ export function ContactsManager({
     keepPreviousData: true,
     fallbackData: key === firstPageKey() ? initialPage : undefined,
   });
-  const tagList = useSWR<{ data: TagCount[] }>("/api/contacts/tags", contactsFetcher, { fallbackData: { data: initialTags } });
+  const tagList = useSWR<{ data: TagCount[] }>("/api/contacts/tags", contactsFetcher, { revalidateOnFocus: false });
 
   const filtered = Boolean(q || tags.length || status !== "all");
   const resetPaging = () => setCursors([null]);

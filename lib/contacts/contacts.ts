@@ -49,59 +49,107 @@ function decodeCursor(cursor: string | undefined): { at: string; id: string } | 
 }
 const encodeCursor = (at: string, id: string) => Buffer.from(`${at}|${id}`).toString("base64url");
 
-/** Builds the WHERE clause for a filter; parameters start at $2 ($1 is the organization). */
-function filterSql(orgId: string, f: ContactFilter): { where: string; params: unknown[] } {
-  const params: unknown[] = [orgId];
-  const clauses = ["c.org_id = $1"];
+/** A filter as query values: ilike/like patterns, an exact wa_id when the search is a full number. */
+interface Terms {
+  text: string | null;
+  digits: string | null;
+  waId: string | null;
+  tags: string[] | null;
+  optedOut: boolean | null;
+}
+
+function searchTerms(f: ContactFilter): Terms {
   const q = f.q?.trim();
+  const terms: Terms = { text: null, digits: null, waId: null, tags: f.tag?.length ? f.tag : null, optedOut: f.opted_out ?? null };
   if (q) {
-    const ors: string[] = [];
-    params.push(`%${q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`);
-    ors.push(`c.name ilike $${params.length}`, `c.profile_name ilike $${params.length}`);
+    terms.text = `%${q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
     // Phone-looking searches match digits anywhere in the number, and the number as typed
     // ("098765 43210") once normalized.
     const digits = q.replace(/\D/g, "");
     if (/^[+\d\s\-().]+$/.test(q) && digits.length >= 3) {
-      params.push(`%${digits}%`);
-      ors.push(`c.wa_id like $${params.length}`);
+      terms.digits = `%${digits}%`;
       const phone = normalizePhone(q);
-      if (phone.ok) {
-        params.push(phone.waId);
-        ors.push(`c.wa_id = $${params.length}`);
-      }
+      if (phone.ok) terms.waId = phone.waId;
     }
-    clauses.push(`(${ors.join(" or ")})`);
   }
-  if (f.tag?.length) {
-    params.push(f.tag);
+  return terms;
+}
+
+/** Builds the WHERE clause for a filter; $1 is the organization. */
+function filterSql(orgId: string, t: Terms): { where: string; params: unknown[] } {
+  const params: unknown[] = [orgId];
+  const clauses = ["c.org_id = $1"];
+  const ors: string[] = [];
+  if (t.text) {
+    params.push(t.text);
+    ors.push(`c.name ilike $${params.length}`, `c.profile_name ilike $${params.length}`);
+  }
+  if (t.digits) {
+    params.push(t.digits);
+    ors.push(`c.wa_id like $${params.length}`);
+  }
+  if (t.waId) {
+    params.push(t.waId);
+    ors.push(`c.wa_id = $${params.length}`);
+  }
+  if (ors.length) clauses.push(`(${ors.join(" or ")})`);
+  if (t.tags) {
+    params.push(t.tags);
     clauses.push(`c.tags @> $${params.length}::text[]`);
   }
-  if (f.opted_out !== undefined) {
-    params.push(f.opted_out);
+  if (t.optedOut !== null) {
+    params.push(t.optedOut);
     clauses.push(`c.opted_out = $${params.length}`);
   }
   return { where: clauses.join(" and "), params };
 }
 
-/** Newest first, stable under ties, `limit` per page with an opaque cursor for the next. */
+type Row = Contact & { sort_key: string };
+
+/**
+ * Newest first, stable under ties, `limit` per page with an opaque cursor for the next.
+ * Searches and tag filters under RLS find the page's ids through private.contact_page_ids
+ * (RLS would keep Postgres from using the trigram and tag indexes) and read the rows under RLS.
+ */
 export async function listContacts(
   db: Db,
   orgId: string,
   q: ListContactsQuery,
 ): Promise<{ data: Contact[]; next_cursor: string | null }> {
-  const { where, params } = filterSql(orgId, q);
+  const terms = searchTerms(q);
   const cursor = decodeCursor(q.cursor);
-  let page = where;
-  if (cursor) {
-    params.push(cursor.at, cursor.id);
-    page += ` and (c.created_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  let rows: Row[];
+  if ((terms.text || terms.tags) && (await underRls(db))) {
+    const ids = await db.query<{ id: string }>("select id from private.contact_page_ids($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
+      orgId,
+      terms.text,
+      terms.digits,
+      terms.waId,
+      terms.tags,
+      terms.optedOut,
+      cursor?.at ?? null,
+      cursor?.id ?? null,
+      q.limit + 1,
+    ]);
+    ({ rows } = await db.query<Row>(
+      `select ${CONTACT_COLUMNS}, ${SORT_KEY} as sort_key from public.contacts c
+       where c.id = any($1::uuid[]) and c.org_id = $2 order by c.created_at desc, c.id desc`,
+      [ids.rows.map((r) => r.id), orgId],
+    ));
+  } else {
+    const { where, params } = filterSql(orgId, terms);
+    let page = where;
+    if (cursor) {
+      params.push(cursor.at, cursor.id);
+      page += ` and (c.created_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    }
+    params.push(q.limit + 1);
+    ({ rows } = await db.query<Row>(
+      `select ${CONTACT_COLUMNS}, ${SORT_KEY} as sort_key from public.contacts c
+       where ${page} order by c.created_at desc, c.id desc limit $${params.length}`,
+      params,
+    ));
   }
-  params.push(q.limit + 1);
-  const { rows } = await db.query<Contact & { sort_key: string }>(
-    `select ${CONTACT_COLUMNS}, ${SORT_KEY} as sort_key from public.contacts c
-     where ${page} order by c.created_at desc, c.id desc limit $${params.length}`,
-    params,
-  );
   const more = rows.length > q.limit;
   const data = rows.slice(0, q.limit);
   const last = data.at(-1);
@@ -110,9 +158,15 @@ export async function listContacts(
   return { data, next_cursor };
 }
 
+/** True inside withTenant (role authenticated, RLS on); false for the service role. */
+async function underRls(db: Db): Promise<boolean> {
+  const { rows } = await db.query<{ rls: boolean }>("select current_user = 'authenticated' as rls");
+  return rows[0].rls;
+}
+
 /** Every contact matching a filter, newest first, for the CSV export. */
 export async function allContacts(db: Db, orgId: string, f: ContactFilter): Promise<Contact[]> {
-  const { where, params } = filterSql(orgId, f);
+  const { where, params } = filterSql(orgId, searchTerms(f));
   const { rows } = await db.query<Contact>(
     `select ${CONTACT_COLUMNS} from public.contacts c where ${where} order by c.created_at desc, c.id desc`,
     params,
