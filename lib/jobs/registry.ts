@@ -1,3 +1,5 @@
+import { reconcileSendsJob } from "../messaging/reconcile";
+
 // Periodic sweeps the worker runs. Each service adds its own entry here.
 export interface PeriodicJob {
   name: string;
@@ -6,4 +8,7 @@ export interface PeriodicJob {
   run(): Promise<number>;
 }
 
-export const periodicJobs: PeriodicJob[] = [];
+export const periodicJobs: PeriodicJob[] = [
+  // Pending sends: retries after throttling/5xx, refunds after crashes (lib/messaging/reconcile.ts).
+  reconcileSendsJob,
+];

@@ -1,3 +1,5 @@
+import { startSandboxGraphServer } from "./graph-server";
+
 // The sandbox integrations the launcher starts in sandbox mode (Graph API, Razorpay checkout).
 // Each returns the environment the app needs to reach it, and a stop function.
 export interface SandboxServices {
@@ -6,6 +8,20 @@ export interface SandboxServices {
 }
 
 export async function startSandboxServices(opts: { appUrl: string }): Promise<SandboxServices> {
-  void opts;
-  return { env: {}, stop: async () => undefined };
+  const env: Record<string, string> = {};
+  const stops: Array<() => Promise<void>> = [];
+
+  // Sandbox Graph API: the app's live Graph client talks to it through GRAPH_API_URL, and it posts
+  // signed status webhooks back to the app. SANDBOX_GRAPH_PORT pins its port (default: any free one).
+  if ((process.env.WHATSAPP_MODE ?? "sandbox") === "sandbox") {
+    const graph = await startSandboxGraphServer({
+      port: Number(process.env.SANDBOX_GRAPH_PORT ?? 0),
+      appWebhookUrl: process.env.SANDBOX_STATUS_WEBHOOKS === "false" ? null : `${opts.appUrl.replace(/\/$/, "")}/api/webhook`,
+      appSecret: process.env.META_APP_SECRET ?? "sandbox-app-secret",
+    });
+    env.GRAPH_API_URL = graph.url;
+    stops.push(graph.stop);
+  }
+
+  return { env, stop: async () => void (await Promise.all(stops.map((s) => s()))) };
 }

@@ -1,0 +1,298 @@
+import { createHash } from "node:crypto";
+import { env } from "../config/env";
+import { channelTokenContext, decryptSecret } from "../crypto/secrets";
+import { serviceQuery } from "../db/service-query";
+import { ApiError } from "../http/errors";
+import { logger } from "../log";
+import { isTokenError } from "../whatsapp/errors";
+import { GraphApiError, graphClient } from "../whatsapp/graph-client";
+import { messagePreviewText, outboundMessageSchema, type OutboundMessage } from "./outbound";
+import { normalizeRecipient, recipientHint } from "./phone";
+
+// The send pipeline — the one service behind the API, the dashboard, auto-replies and campaigns:
+//   1. one SQL call (private.send_prepare, one transaction, one round trip): organization active,
+//      channel resolved and connected, duplicates answered without a charge, opt-out and 24-hour
+//      window checked, the fee debited (reference msg:<message id>) and a `pending` row written;
+//   2. the Graph API call (outside any transaction);
+//   3. one UPDATE: wamid stored, status `sent`; or a failure settled by the refund policy
+//      (lib/whatsapp/errors.ts): refunded, kept, or retried later by the worker (./reconcile.ts).
+// A charged message therefore always ends sent or refunded (or failed by Meta's verdict, fee kept).
+
+export type SendSource = "api" | "dashboard" | "auto_reply" | "campaign";
+export type MessageStatus = "pending" | "sent" | "delivered" | "read" | "failed";
+
+export interface SendInput {
+  orgId: string;
+  channelId?: string;
+  /** Recipient in E.164 (+919876543210) or WhatsApp's digits (919876543210). */
+  to: string;
+  message: OutboundMessage;
+  /** Same key + same request → the first result, charged once; same key + another request → 409. */
+  idempotencyKey?: string;
+  /** The inbound message this answers (auto-replies): at most one reply each, a duplicate charges nothing. */
+  replyToMessageId?: string;
+  source: SendSource;
+}
+
+export interface SendResult {
+  id: string;
+  wamid: string | null;
+  /** sent; pending (a retry is scheduled, or Meta's answer is unknown); failed (see error/refunded). */
+  status: MessageStatus;
+  feePaise: number;
+  balancePaise: number;
+  refunded: boolean;
+  error: { code: number | null; title: string } | null;
+  /** True when this answers a repeated request (Idempotency-Key, or a second reply to one inbound message). */
+  duplicate: boolean;
+  channelId: string | null;
+  contactId: string | null;
+  waId: string;
+}
+
+interface Prepared {
+  outcome: string;
+  message_id: string | null;
+  message_status: MessageStatus | null;
+  wamid: string | null;
+  fee_paise: number | null;
+  balance_paise: number | null;
+  channel_id: string | null;
+  channel_status: string | null;
+  phone_number_id: string | null;
+  access_token_encrypted: string | null;
+  contact_id: string | null;
+  error_code: number | null;
+  error_title: string | null;
+  refunded: boolean | null;
+}
+
+export function sendPolicy() {
+  const e = env();
+  return {
+    maxAttempts: e.SEND_RETRY_MAX_ATTEMPTS,
+    baseDelayMs: e.SEND_RETRY_BASE_MS,
+    // Never shorter than two Graph timeouts: a call still legitimately in flight is not "lost".
+    unknownOutcomeGraceSeconds: Math.max(e.SEND_UNKNOWN_OUTCOME_GRACE_SECONDS, Math.ceil((2 * e.GRAPH_API_TIMEOUT_MS) / 1000)),
+  };
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** Sends one message for an organization; throws ApiError for every 4xx outcome (nothing charged). */
+export async function sendMessage(input: SendInput): Promise<SendResult> {
+  const recipient = normalizeRecipient(input.to);
+  if (!recipient) throw new ApiError(400, "invalid_recipient", `"${input.to.slice(0, 40)}" is not a valid phone number. ${recipientHint}`);
+  const parsed = outboundMessageSchema.safeParse(input.message);
+  if (!parsed.success) throw parsed.error;
+  const message = parsed.data;
+  if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+    throw new ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters.");
+  }
+  const content = { to: recipient.waId, ...message };
+  const requestHash = input.idempotencyKey
+    ? createHash("sha256").update(JSON.stringify({ channel: input.channelId ?? null, ...content })).digest("hex")
+    : null;
+  const policy = sendPolicy();
+
+  const args = [
+    input.orgId,
+    input.channelId ?? null,
+    recipient.waId,
+    recipient.e164,
+    message.type,
+    messagePreviewText(message),
+    content,
+    input.idempotencyKey ?? null,
+    requestHash,
+    input.replyToMessageId ?? null,
+    input.source,
+    policy.unknownOutcomeGraceSeconds,
+  ];
+  const sql = "select * from private.send_prepare($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+  let p: Prepared;
+  try {
+    p = (await serviceQuery<Prepared>(sql, args)).rows[0];
+  } catch (err) {
+    // A concurrent duplicate (same Idempotency-Key or reply) won the race and the whole statement,
+    // debit included, rolled back. Asking again finds it and answers with it, uncharged.
+    if ((err as { code?: string }).code !== "23505") throw err;
+    p = (await serviceQuery<Prepared>(sql, args)).rows[0];
+  }
+
+  const base = {
+    feePaise: p.fee_paise ?? 0,
+    balancePaise: p.balance_paise ?? 0,
+    channelId: p.channel_id,
+    contactId: p.contact_id,
+    waId: recipient.waId,
+  };
+  switch (p.outcome) {
+    case "charged":
+      break;
+    case "duplicate":
+      return {
+        ...base,
+        id: p.message_id!,
+        wamid: p.wamid,
+        status: p.message_status!,
+        refunded: Boolean(p.refunded),
+        error: p.error_title ? { code: p.error_code, title: p.error_title } : null,
+        duplicate: true,
+      };
+    default:
+      throw rejection(p);
+  }
+
+  const messageId = p.message_id!;
+  const channelId = p.channel_id!;
+  let token: string;
+  try {
+    token = decryptSecret(p.access_token_encrypted!, channelTokenContext(channelId));
+  } catch (err) {
+    // Our failure, not the tenant's: refund, and make the channel ask for a reconnect.
+    logger.error({ channelId, err: (err as Error).message }, "channel token cannot be decrypted");
+    await serviceQuery("update public.channels set status = 'token_expired', updated_at = now() where id = $1", [channelId]);
+    const settled = await failMessage(messageId, null, "The channel's access token could not be decrypted; reconnect the channel", true);
+    return { ...base, id: messageId, wamid: null, status: "failed", refunded: settled.refunded, balancePaise: settled.balancePaise ?? base.balancePaise, error: { code: null, title: "Channel token unusable" }, duplicate: false };
+  }
+
+  const outcome = await deliver({ messageId, channelId, phoneNumberId: p.phone_number_id!, token, content, attempts: 1 });
+  return {
+    ...base,
+    id: messageId,
+    wamid: outcome.wamid,
+    status: outcome.status,
+    refunded: outcome.refunded,
+    balancePaise: outcome.balancePaise ?? base.balancePaise,
+    error: outcome.error,
+    duplicate: false,
+  };
+}
+
+function rejection(p: Prepared): ApiError {
+  switch (p.outcome) {
+    case "org_not_found":
+      return new ApiError(404, "organization_not_found", "Organization not found.");
+    case "org_suspended":
+      return new ApiError(403, "organization_suspended", "This organization is suspended. Contact the platform operator.");
+    case "idempotency_conflict":
+      return new ApiError(409, "idempotency_key_reused", "This Idempotency-Key was already used with a different request. Use a new key for a new message.", { message_id: p.message_id });
+    case "channel_not_found":
+      return new ApiError(404, "channel_not_found", "No channel with this channel_id in your organization.");
+    case "no_channel":
+      return new ApiError(422, "no_channel", "Connect a WhatsApp number (a channel) before sending messages.");
+    case "channel_not_connected":
+      return new ApiError(
+        422,
+        "channel_not_connected",
+        p.channel_status === "token_expired"
+          ? "The channel's access token has expired. Reconnect the channel (Embedded Signup) to send again."
+          : "This channel is disconnected. Reconnect it, or send from another channel.",
+        { channel_id: p.channel_id, channel_status: p.channel_status },
+      );
+    case "reply_to_not_found":
+      return new ApiError(404, "reply_to_not_found", "The message being replied to was not found in this organization.");
+    case "opted_out":
+      return new ApiError(422, "contact_opted_out", "This contact has opted out of messages from you. Nothing was sent or charged.");
+    case "window_closed":
+      return new ApiError(
+        422,
+        "outside_customer_service_window",
+        'More than 24 hours have passed since this contact last wrote to you (or they never have), so WhatsApp only allows a template message. Send type "template" with an approved template.',
+      );
+    case "insufficient_funds":
+      return new ApiError(402, "insufficient_balance", "The wallet balance is lower than the message fee. Recharge the wallet to send.", {
+        balance_paise: p.balance_paise ?? 0,
+        fee_paise: p.fee_paise ?? 0,
+      });
+    default:
+      return new ApiError(500, "internal_error", `Unexpected send outcome ${p.outcome}`);
+  }
+}
+
+export interface DeliveryOutcome {
+  status: MessageStatus;
+  wamid: string | null;
+  refunded: boolean;
+  balancePaise: number | null;
+  error: { code: number | null; title: string } | null;
+}
+
+/**
+ * Calls Meta for a charged, claimed message and records the outcome. Shared by the inline send and
+ * the reconciliation worker. `attempts` is the number of this attempt.
+ */
+export async function deliver(m: {
+  messageId: string;
+  channelId: string;
+  phoneNumberId: string;
+  token: string;
+  content: Record<string, unknown>;
+  attempts: number;
+}): Promise<DeliveryOutcome> {
+  try {
+    // biz_opaque_callback_data comes back in Meta's status webhooks: a status for a message whose
+    // answer we never got (process died mid-call) can still be tied to our row by this id.
+    const res = await graphClient().sendMessage({
+      phoneNumberId: m.phoneNumberId,
+      accessToken: m.token,
+      payload: { ...m.content, biz_opaque_callback_data: m.messageId },
+    });
+    const { rows } = await serviceQuery<{ status: MessageStatus }>(
+      `update public.messages set
+         status = case when status = 'pending' then 'sent' else status end,
+         wamid = coalesce(wamid, $2), sent_at = coalesce(sent_at, now()),
+         error_code = case when status = 'pending' then null else error_code end,
+         error_title = case when status = 'pending' then null else error_title end,
+         attempt_started_at = null, next_attempt_at = null, updated_at = now()
+       where id = $1 returning status`,
+      [m.messageId, res.wamid],
+    );
+    return { status: rows[0]?.status ?? "sent", wamid: res.wamid, refunded: false, balancePaise: null, error: null };
+  } catch (err) {
+    if (!(err instanceof GraphApiError)) throw err;
+    return settleFailure(m, err);
+  }
+}
+
+async function settleFailure(m: { messageId: string; channelId: string; attempts: number }, err: GraphApiError): Promise<DeliveryOutcome> {
+  const i = err.info;
+  const error = { code: i.code ?? null, title: i.title.slice(0, 500) };
+  logger.warn({ messageId: m.messageId, code: i.code, httpStatus: i.httpStatus, network: i.network, fbtraceId: i.fbtraceId }, "graph send failed");
+  if (isTokenError(i.code)) await serviceQuery("update public.channels set status = 'token_expired', updated_at = now() where id = $1 and status = 'connected'", [m.channelId]);
+
+  if (i.outcomeUnknown) {
+    // Meta may have accepted it. Not resent (a customer would get it twice); the worker refunds it
+    // after the grace period unless a status webhook ties a wamid to it first.
+    await serviceQuery("update public.messages set error_code = $2, error_title = $3, updated_at = now() where id = $1 and status = 'pending'", [
+      m.messageId,
+      error.code,
+      error.title,
+    ]);
+    return { status: "pending", wamid: null, refunded: false, balancePaise: null, error };
+  }
+  const policy = sendPolicy();
+  if (err.retryable && m.attempts < policy.maxAttempts) {
+    const delayMs = Math.round(policy.baseDelayMs * 2 ** (m.attempts - 1) * (1 + Math.random() * 0.2));
+    await serviceQuery(
+      `update public.messages set attempt_started_at = null, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
+         error_code = $3, error_title = $4, updated_at = now()
+       where id = $1 and status = 'pending'`,
+      [m.messageId, delayMs, error.code, error.title],
+    );
+    return { status: "pending", wamid: null, refunded: false, balancePaise: null, error };
+  }
+  const refund = err.failureClass === "refundable";
+  const settled = await failMessage(m.messageId, error.code, error.title, refund);
+  return { status: "failed", wamid: null, refunded: settled.refunded, balancePaise: settled.balancePaise, error };
+}
+
+/** Marks a pending message failed, refunding its fee when asked (idempotent: private.send_fail). */
+export async function failMessage(messageId: string, code: number | null, title: string, refund: boolean) {
+  const { rows } = await serviceQuery<{ applied: boolean; refunded: boolean; balance_paise: number | null }>(
+    "select * from private.send_fail($1, $2, $3, $4)",
+    [messageId, code, title, refund],
+  );
+  return { applied: rows[0].applied, refunded: rows[0].refunded, balancePaise: rows[0].balance_paise };
+}
