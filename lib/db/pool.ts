@@ -41,9 +41,9 @@ export function getServicePool(url: string = requireDatabaseUrl()): pg.Pool {
       connectionString: url,
       max: Number(process.env.DATABASE_SERVICE_POOL_SIZE ?? 12),
       idleTimeoutMillis: 30_000,
+      // Awaited by the pool before the connection is handed out: nothing runs as the login role.
+      onConnect: async (client) => void (await client.query("set role service_role")),
     });
-    // Queued before any other query on a new connection, so nothing runs as the login role.
-    pool.on("connect", (client) => void client.query("set role service_role").catch(() => undefined));
     pool.on("error", () => undefined);
     globalForPool.__pgPools.set(key, pool);
   }
