@@ -10,3 +10,15 @@ import { getServicePool } from "./pool";
 export function serviceQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
   return getServicePool().query<R>(text, values);
 }
+
+/**
+ * The same, as a named prepared statement: each connection parses and plans it once, and later
+ * executions send only Bind/Execute — less work for Postgres and for the client on hot paths.
+ */
+export function servicePrepared<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<pg.QueryResult<R>> {
+  return getServicePool().query<R>({ name, text, values });
+}

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { env } from "../config/env";
 import { channelTokenContext, decryptSecret } from "../crypto/secrets";
-import { serviceQuery } from "../db/service-query";
+import { servicePrepared, serviceQuery } from "../db/service-query";
 import { ApiError } from "../http/errors";
 import { logger } from "../log";
 import { isTokenError } from "../whatsapp/errors";
@@ -112,12 +112,12 @@ export async function sendMessage(input: SendInput): Promise<SendResult> {
   const sql = "select * from private.send_prepare($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
   let p: Prepared;
   try {
-    p = (await serviceQuery<Prepared>(sql, args)).rows[0];
+    p = (await servicePrepared<Prepared>("send_prepare", sql, args)).rows[0];
   } catch (err) {
     // A concurrent duplicate (same Idempotency-Key or reply) won the race and the whole statement,
     // debit included, rolled back. Asking again finds it and answers with it, uncharged.
     if ((err as { code?: string }).code !== "23505") throw err;
-    p = (await serviceQuery<Prepared>(sql, args)).rows[0];
+    p = (await servicePrepared<Prepared>("send_prepare", sql, args)).rows[0];
   }
 
   const base = {
@@ -239,7 +239,8 @@ export async function deliver(m: {
       accessToken: m.token,
       payload: { ...m.content, biz_opaque_callback_data: m.messageId },
     });
-    const { rows } = await serviceQuery<{ status: MessageStatus }>(
+    const { rows } = await servicePrepared<{ status: MessageStatus }>(
+      "send_succeeded",
       `update public.messages set
          status = case when status = 'pending' then 'sent' else status end,
          wamid = coalesce(wamid, $2), sent_at = coalesce(sent_at, now()),
