@@ -350,3 +350,42 @@ describe("crash reconciliation", () => {
     expect((await ledger(t.orgId)).map((x) => x.kind)).toEqual(["credit", "debit", "refund"]);
   });
 });
+
+describe("unknown outcome (Meta may have the message)", () => {
+  it("a Graph timeout leaves the message pending (202), never resent; the worker refunds it after the grace period", async () => {
+    const http = await import("node:http");
+    const requests: string[] = [];
+    const hanging = http.createServer((req) => void requests.push(req.url ?? ""));
+    await new Promise<void>((r) => hanging.listen(0, "127.0.0.1", r));
+    const { resetEnvCache } = await import("../../lib/config/env");
+    const saved = { url: process.env.GRAPH_API_URL, timeout: process.env.GRAPH_API_TIMEOUT_MS };
+    process.env.GRAPH_API_URL = `http://127.0.0.1:${(hanging.address() as { port: number }).port}`;
+    process.env.GRAPH_API_TIMEOUT_MS = "300";
+    resetEnvCache();
+    try {
+      const t = await makeTenant();
+      const to = phone();
+      await makeContact(t.orgId, to.slice(1));
+      const res = await api(stack, "/api/v1/messages", { key: t.apiKey, body: text(to) });
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ status: "pending", wamid: null });
+      expect(res.body!.error.title).toMatch(/HEADERS_TIMEOUT|timeout/i);
+      expect(await balance(t.orgId)).toBe(980);
+      // Not due yet: the worker leaves it alone.
+      await reconcilePendingSends();
+      expect((await messageRow(res.body!.id)).status).toBe("pending");
+      // After the grace period: refunded, and Meta was asked exactly once.
+      await withService((db) => db.query("update public.messages set next_attempt_at = now() - interval '1 second' where id = $1", [res.body!.id]));
+      await Promise.all([reconcilePendingSends(), reconcilePendingSends()]);
+      expect(await messageRow(res.body!.id)).toMatchObject({ status: "failed", refunded: true });
+      expect(requests).toHaveLength(1);
+      expect(await balance(t.orgId)).toBe(1000);
+    } finally {
+      process.env.GRAPH_API_URL = saved.url;
+      process.env.GRAPH_API_TIMEOUT_MS = saved.timeout;
+      resetEnvCache();
+      hanging.closeAllConnections();
+      await new Promise((r) => hanging.close(r));
+    }
+  });
+});
