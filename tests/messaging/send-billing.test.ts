@@ -389,3 +389,28 @@ describe("unknown outcome (Meta may have the message)", () => {
     }
   });
 });
+
+describe("batched recording of successful sends", () => {
+  it("records sends from one event-loop turn together, and one bad row does not fail the others", async () => {
+    const { recordSent } = await import("../../lib/messaging/send");
+    const t = await makeTenant();
+    const contactId = await makeContact(t.orgId, phone().slice(1));
+    const ids = await withService(async (db) => {
+      const out: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { rows } = await db.query<{ id: string }>(
+          `insert into public.messages (org_id, channel_id, contact_id, direction, type, status, attempts, attempt_started_at, next_attempt_at, wamid)
+           values ($1, $2, $3, 'outbound', 'text', $4, 1, now(), now() + interval '1 minute', $5) returning id`,
+          [t.orgId, t.channel.id, contactId, i === 2 ? "sent" : "pending", i === 2 ? `wamid.taken.${t.orgId}` : null],
+        );
+        out.push(rows[0].id);
+      }
+      return out;
+    });
+    const [a, b] = await Promise.allSettled([recordSent(ids[0], `wamid.taken.${t.orgId}`), recordSent(ids[1], `wamid.fresh.${t.orgId}`)]);
+    expect(a.status).toBe("rejected");
+    expect(b).toEqual({ status: "fulfilled", value: "sent" });
+    expect(await messageRow(ids[1])).toMatchObject({ status: "sent", wamid: `wamid.fresh.${t.orgId}`, attempt_started_at: null, next_attempt_at: null });
+    expect((await messageRow(ids[0])).status).toBe("pending");
+  });
+});
