@@ -137,3 +137,12 @@ describe("organization A cannot reach organization B's data (API key and session
     expect((await api(stack, "/api/v1/wallet", { key: t.apiKey })).status).toBe(401);
   });
 });
+
+describe("channel tokens are for server code only", () => {
+  it("a tenant session can read its channels but not the token column, even directly in SQL", async () => {
+    const t = await makeTenant();
+    const rows = await t.asUser((db) => db.query("select id, status, is_default from public.channels"));
+    expect(rows.rows).toEqual([{ id: t.channel.id, status: "connected", is_default: true }]);
+    await expect(t.asUser((db) => db.query("select access_token_encrypted from public.channels"))).rejects.toThrow(/permission denied/);
+  });
+});
