@@ -49,6 +49,17 @@ describe("organization A cannot reach organization B's data (API key and session
     expect(await balance(b.orgId)).toBe(980);
   });
 
+  it("a session caller sends from its own channel (source: dashboard)", async () => {
+    const c = await makeTenant();
+    const cookie = `${SESSION_COOKIE}=${await signSession({ id: c.userId, email: "c@example.test" })}`;
+    const to = phone();
+    await makeContact(c.orgId, to.slice(1));
+    const res = await api(stack, "/api/v1/messages", { cookie, body: { to, type: "text", text: { body: "from the dashboard" } } });
+    expect(res.status).toBe(201);
+    const row = await withService((db) => db.query("select source, org_id from public.messages where id = $1", [res.body!.id]));
+    expect(row.rows[0]).toEqual({ source: "dashboard", org_id: c.orgId });
+  });
+
   it("cannot read B's message by id, nor list it, nor filter by B's contact", async () => {
     for (const { auth } of callers()) {
       const one = await api(stack, `/api/v1/messages/${bData.messageId}`, auth);
