@@ -11,7 +11,7 @@
 //        --port 3103 --pg-port 54343 --keep (leave the data dir)
 //        --profile (V8 CPU profiles of the server processes into .test-data/bench-send-prof)
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, openSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, openSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -45,7 +45,21 @@ function log(msg: string) {
 }
 
 // ---------- build and start ----------
-if (flags.build || !existsSync(".next/BUILD_ID")) {
+/** The newest source file under these folders (a build older than it is stale). */
+function newestSource(dirs: string[]): number {
+  let newest = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const d of dirs) if (existsSync(d)) walk(d);
+  return newest;
+}
+const stale = !existsSync(".next/BUILD_ID") || statSync(".next/BUILD_ID").mtimeMs < newestSource(["app", "lib", "components"]);
+if (flags.build || stale) {
   log("== next build (production)");
   execFileSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
 }
@@ -84,6 +98,7 @@ async function stop() {
   if (!flags.keep) await rm(DATA_DIR, { recursive: true, force: true });
 }
 process.on("SIGINT", () => void stop().then(() => process.exit(130)));
+process.on("SIGTERM", () => void stop().then(() => process.exit(143)));
 
 async function waitForServer() {
   const deadline = Date.now() + 180_000;
