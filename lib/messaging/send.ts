@@ -78,6 +78,7 @@ export function sendPolicy() {
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Sends one message for an organization; throws ApiError for every 4xx outcome (nothing charged). */
 export async function sendMessage(input: SendInput): Promise<SendResult> {
@@ -88,6 +89,12 @@ export async function sendMessage(input: SendInput): Promise<SendResult> {
   const message = parsed.data;
   if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
     throw new ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters.");
+  }
+  if (input.channelId !== undefined && !UUID.test(input.channelId)) {
+    throw new ApiError(404, "channel_not_found", "No channel with this channel_id in your organization.");
+  }
+  if (input.replyToMessageId !== undefined && !UUID.test(input.replyToMessageId)) {
+    throw new ApiError(404, "reply_to_not_found", "The message being replied to was not found in this organization.");
   }
   const content = { to: recipient.waId, ...message };
   const requestHash = input.idempotencyKey
