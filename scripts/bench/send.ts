@@ -131,7 +131,7 @@ try {
   const { connectSandboxChannel } = await import("../../lib/channels/channels");
   const { credit } = await import("../../lib/wallet/wallet");
   const { closePools } = await import("../../lib/db/pool");
-  const { sendMessage } = await import("../../lib/messaging/send");
+  const { sendMessage, prepareStats } = await import("../../lib/messaging/send");
 
   // ---------- tenants ----------
   log(`== creating ${TENANTS} tenants with ${CONTACTS} contacts each`);
@@ -303,6 +303,7 @@ try {
       return r.status === "sent" ? 201 : 500;
     },
   );
+  log(`   (in this process: ${prepareStats.sends} sends charged in ${prepareStats.statements} statements, ${(prepareStats.sends / Math.max(1, prepareStats.statements)).toFixed(1)} per transaction; ${prepareStats.fallbacks} batches fell back to one by one)`);
   await pool.close();
 
   // ---------- verification ----------

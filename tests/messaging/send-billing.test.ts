@@ -414,3 +414,44 @@ describe("batched recording of successful sends", () => {
     expect((await messageRow(ids[0])).status).toBe("pending");
   });
 });
+
+describe("sends prepared together in one transaction", () => {
+  it("sends started in the same tick each get their own outcome and charge; a failing member charges nobody twice", async () => {
+    const rich = await makeTenant({ balancePaise: 1000 });
+    const poor = await makeTenant({ balancePaise: 50 });
+    const inWindow = [phone(), phone(), phone()];
+    for (const to of inWindow) {
+      await makeContact(rich.orgId, to.slice(1));
+      await makeContact(poor.orgId, to.slice(1));
+    }
+    const stale = phone();
+    await makeContact(rich.orgId, stale.slice(1), { minutesAgo: 30 * 60 });
+    const msg = { type: "text" as const, text: { body: "batch" } };
+    const key = `k-${randomUUID()}`;
+    const { prepareStats } = await import("../../lib/messaging/send");
+    const before = { ...prepareStats };
+    const results = await Promise.allSettled([
+      ...inWindow.map((to) => sendMessage({ orgId: rich.orgId, to, message: msg, source: "api" })),
+      ...inWindow.map((to) => sendMessage({ orgId: poor.orgId, to, message: msg, source: "api" })), // 50 paise: two fit
+      sendMessage({ orgId: rich.orgId, to: stale, message: msg, source: "api" }), // window closed
+      sendMessage({ orgId: rich.orgId, to: inWindow[0], message: msg, idempotencyKey: key, source: "api" }),
+      sendMessage({ orgId: rich.orgId, to: inWindow[0], message: msg, idempotencyKey: key, source: "api" }),
+    ]);
+    const ok = results.filter((r) => r.status === "fulfilled").map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof sendMessage>>>).value);
+    const failed = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as { status: number; code: string });
+    expect(failed.map((f) => f.code).sort()).toEqual(["insufficient_balance", "outside_customer_service_window"]);
+    // All nine went to the database in one statement, without falling back to one by one.
+    expect(prepareStats.statements - before.statements).toBe(1);
+    expect(prepareStats.sends - before.sends).toBe(9);
+    expect(prepareStats.fallbacks).toBe(before.fallbacks);
+    expect(ok.filter((r) => r.status === "sent" && !r.duplicate)).toHaveLength(6);
+    // The repeated Idempotency-Key answers with the first message (still in flight, so pending).
+    const dup = ok.filter((r) => r.duplicate);
+    expect(dup).toHaveLength(1);
+    expect(ok.filter((r) => r.id === dup[0].id)).toHaveLength(2);
+    expect(await balance(rich.orgId)).toBe(1000 - 4 * 20);
+    expect(await balance(poor.orgId)).toBe(10);
+    expect((await ledger(rich.orgId)).filter((l) => l.kind === "debit")).toHaveLength(4);
+    expect((await ledger(poor.orgId)).filter((l) => l.kind === "debit")).toHaveLength(2);
+  });
+});
