@@ -236,12 +236,16 @@ try {
         const r = next();
         const start = process.hrtime.bigint();
         let statusCode: number;
-        if (direct) {
-          statusCode = await direct();
-        } else {
-          const res = await pool.request({ path: r.path, method: r.method, headers: r.headers, body: r.body });
-          await res.body.text();
-          statusCode = res.statusCode;
+        try {
+          if (direct) {
+            statusCode = await direct();
+          } else {
+            const res = await pool.request({ path: r.path, method: r.method, headers: r.headers, body: r.body });
+            await res.body.text();
+            statusCode = res.statusCode;
+          }
+        } catch {
+          statusCode = 0; // connection error or a thrown send: counted, not fatal
         }
         if (measuring) {
           latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
