@@ -7,8 +7,9 @@
 // one tenant (one hot wallet row). Prints messages/s and p50/p99 latency, the CPU each process
 // used, and checks afterwards that every send was charged exactly once.
 //
-// Flags: --tenants 50 --contacts 200 --duration 15 --warmup 3 --concurrency 64 --build (force a build)
+// Flags: --tenants 50 --contacts 200 --duration 15 --warmup 5 --concurrency 64 --build (force a build)
 //        --port 3103 --pg-port 54343 --keep (leave the data dir)
+//        --server-node-options "--max-semi-space-size=64" (NODE_OPTIONS for the server processes)
 //        --profile (V8 CPU profiles of the server processes into .test-data/bench-send-prof)
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, openSync, statSync } from "node:fs";
@@ -22,13 +23,14 @@ const { values: flags } = parseArgs({
     tenants: { type: "string", default: "50" },
     contacts: { type: "string", default: "200" },
     duration: { type: "string", default: "15" },
-    warmup: { type: "string", default: "3" },
+    warmup: { type: "string", default: "5" },
     concurrency: { type: "string", default: "64" },
     port: { type: "string", default: process.env.E2E_PORT ?? "3103" },
     "pg-port": { type: "string", default: process.env.E2E_PG_PORT ?? "54343" },
     build: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    "server-node-options": { type: "string", default: "" },
   },
 });
 const TENANTS = Number(flags.tenants);
@@ -78,6 +80,7 @@ const env: NodeJS.ProcessEnv = {
 };
 delete env.DATABASE_URL;
 const PROFILE_DIR = path.resolve(".test-data/bench-send-prof");
+if (flags["server-node-options"]) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} ${flags["server-node-options"]}`;
 if (flags.profile) {
   env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} --import ${path.resolve("scripts/bench/cpu-profile-preload.mjs")}`;
   env.BENCH_PROFILE_DIR = PROFILE_DIR;
@@ -255,7 +258,7 @@ try {
     };
     // Warm-up (JIT, pools, caches), then the measured window.
     await Promise.all(Array.from({ length: CONCURRENCY }, fire));
-    const profiled = flags.profile ? tree().filter((p) => p.name === "next-server") : [];
+    const profiled = flags.profile && !direct ? tree().filter((p) => p.name === "next-server") : [];
     for (const p of profiled) process.kill(p.pid, "SIGUSR2");
     const cpu0 = cpuByName();
     const m0 = machineCpu();
@@ -265,7 +268,7 @@ try {
     await Promise.all(Array.from({ length: CONCURRENCY }, fire));
     const elapsed = (Date.now() - t0) / 1000;
     for (const p of profiled) process.kill(p.pid, "SIGUSR2");
-    if (profiled.length) log(`   CPU profile of next-server: ${PROFILE_DIR}/${profiled[0].pid}.cpuprofile`);
+    if (profiled.length) log(`   CPU profile of next-server: ${PROFILE_DIR}/${profiled[0].pid}-<n>.cpuprofile`);
     const cpu1 = cpuByName();
     const m1 = machineCpu();
     latencies.sort((a, b) => a - b);
