@@ -1,5 +1,5 @@
 import { requireOrgCaller } from "@/lib/auth/caller";
-import { withCallerDb } from "@/lib/auth/caller-db";
+import { withCaller } from "@/lib/db/as-caller";
 import { listChannels } from "@/lib/channels/channels";
 import { toErrorResponse } from "@/lib/http/errors";
 
@@ -7,7 +7,7 @@ import { toErrorResponse } from "@/lib/http/errors";
 export async function GET(req: Request) {
   try {
     const caller = await requireOrgCaller(req, { allowSuspended: true });
-    return Response.json({ data: await withCallerDb(caller, (db) => listChannels(db, caller.orgId)) });
+    return Response.json({ data: await withCaller(caller, (db) => listChannels(db, caller.orgId)) });
   } catch (err) {
     return toErrorResponse(err);
   }

@@ -1,5 +1,5 @@
 import { requireOrgCaller } from "@/lib/auth/caller";
-import { withCallerDb } from "@/lib/auth/caller-db";
+import { withCaller } from "@/lib/db/as-caller";
 import { readJson, toErrorResponse } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
 import { listMessages, listMessagesQuery } from "@/lib/messaging/messages";
@@ -33,7 +33,7 @@ export async function GET(req: Request) {
   try {
     const caller = await requireOrgCaller(req);
     const q = listMessagesQuery.parse(Object.fromEntries(new URL(req.url).searchParams));
-    return Response.json(await withCallerDb(caller, (db) => listMessages(db, caller.orgId, q)));
+    return Response.json(await withCaller(caller, (db) => listMessages(db, caller.orgId, q)));
   } catch (err) {
     return toErrorResponse(err);
   }

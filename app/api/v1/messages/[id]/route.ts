@@ -1,5 +1,5 @@
 import { requireOrgCaller } from "@/lib/auth/caller";
-import { withCallerDb } from "@/lib/auth/caller-db";
+import { withCaller } from "@/lib/db/as-caller";
 import { toErrorResponse } from "@/lib/http/errors";
 import { getMessage } from "@/lib/messaging/messages";
 
@@ -7,7 +7,7 @@ export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }
   try {
     const caller = await requireOrgCaller(req);
     const { id } = await ctx.params;
-    return Response.json(await withCallerDb(caller, (db) => getMessage(db, caller.orgId, id)));
+    return Response.json(await withCaller(caller, (db) => getMessage(db, caller.orgId, id)));
   } catch (err) {
     return toErrorResponse(err);
   }

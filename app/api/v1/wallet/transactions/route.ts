@@ -1,5 +1,5 @@
 import { requireOrgCaller } from "@/lib/auth/caller";
-import { withCallerDb } from "@/lib/auth/caller-db";
+import { withCaller } from "@/lib/db/as-caller";
 import { toErrorResponse } from "@/lib/http/errors";
 import { listTransactions, listTransactionsQuery } from "@/lib/wallet/statement";
 
@@ -7,7 +7,7 @@ export async function GET(req: Request) {
   try {
     const caller = await requireOrgCaller(req, { allowSuspended: true });
     const q = listTransactionsQuery.parse(Object.fromEntries(new URL(req.url).searchParams));
-    return Response.json(await withCallerDb(caller, (db) => listTransactions(db, caller.orgId, q)));
+    return Response.json(await withCaller(caller, (db) => listTransactions(db, caller.orgId, q)));
   } catch (err) {
     return toErrorResponse(err);
   }
