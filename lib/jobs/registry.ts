@@ -1,3 +1,5 @@
+import { webhookSweepJob } from "../whatsapp/webhook-process";
+
 // Periodic sweeps the worker runs. Each service adds its own entry here.
 export interface PeriodicJob {
   name: string;
@@ -6,4 +8,7 @@ export interface PeriodicJob {
   run(): Promise<number>;
 }
 
-export const periodicJobs: PeriodicJob[] = [];
+export const periodicJobs: PeriodicJob[] = [
+  // Meta webhook events the route could not finish in-process (statuses, refunds, auto-replies).
+  webhookSweepJob,
+];
