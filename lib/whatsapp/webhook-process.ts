@@ -229,14 +229,15 @@ async function handleStatus(db: Db, ev: Claimed): Promise<Outcome> {
 
 /** Processes every due event, batch after batch, until none is left (or `max` is reached). */
 export async function sweepWebhookEvents(
-  opts: { send?: AutoReplySend; max?: number; orgIds?: string[] } = {},
+  opts: { send?: AutoReplySend; max?: number; orgIds?: string[]; batchSize?: number } = {},
 ): Promise<number> {
   const max = opts.max ?? 5_000;
+  const limit = opts.batchSize ?? BATCH_SIZE;
   let total = 0;
   while (total < max) {
-    const n = await processWebhookEvents({ send: opts.send, orgIds: opts.orgIds });
+    const n = await processWebhookEvents({ send: opts.send, orgIds: opts.orgIds, limit });
     total += n;
-    if (n < BATCH_SIZE) break;
+    if (n < limit) break;
   }
   return total;
 }

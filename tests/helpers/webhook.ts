@@ -57,3 +57,42 @@ export function shuffle<T>(xs: T[]): T[] {
   }
   return a;
 }
+
+/** An outbound message as the send pipeline leaves it after Meta accepted it, charged `feePaise`. */
+export async function makeOutbound(
+  org: { orgId: string; channel: { id: string } },
+  opts: { status?: "pending" | "sent" | "delivered" | "read" | "failed"; feePaise?: number; to?: string } = {},
+) {
+  const id = wamid();
+  return withService(async (db) => {
+    const { rows } = await db.query<{ id: string }>(
+      `insert into public.messages (org_id, channel_id, direction, type, status, wamid, text, fee_paise, sent_at)
+       values ($1, $2, 'outbound', 'text', $3, $4, 'hello', $5, now()) returning id`,
+      [org.orgId, org.channel.id, opts.status ?? "sent", id, opts.feePaise ?? 20],
+    );
+    const messageId = rows[0].id;
+    if (opts.feePaise !== 0) {
+      const { debit, references } = await import("../../lib/wallet/wallet");
+      const r = await debit(db, { orgId: org.orgId, amountPaise: opts.feePaise ?? 20, reference: references.messageDebit(messageId), messageId });
+      if (!r.ok) throw new Error(`test debit failed: ${r.status}`);
+      await db.query("update public.messages set debit_transaction_id = $2 where id = $1", [messageId, r.transactionId]);
+    }
+    return { messageId, wamid: id, to: opts.to ?? waId() };
+  });
+}
+
+/** Waits until the webhook events with these ids are processed (by the route's in-process kick). */
+export async function waitProcessed(eventIds: string[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await withService((db) =>
+      db.query<{ n: number }>(
+        "select count(*)::int as n from public.webhook_events where event_id = any($1) and processed_at is not null",
+        [eventIds],
+      ),
+    );
+    if (rows[0].n === eventIds.length) return;
+    if (Date.now() > deadline) throw new Error(`events not processed in time: ${eventIds.join(", ")}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
