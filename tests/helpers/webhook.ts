@@ -96,3 +96,18 @@ export async function waitProcessed(eventIds: string[], timeoutMs = 15_000): Pro
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A Cookie header for a signed-in user, optionally working in `orgId`. */
+export async function sessionCookie(user: { id: string; email: string }, orgId?: string): Promise<string> {
+  const { signSession, SESSION_COOKIE, ORG_COOKIE } = await import("../../lib/auth/session");
+  const token = await signSession(user);
+  return `${SESSION_COOKIE}=${token}${orgId ? `; ${ORG_COOKIE}=${orgId}` : ""}`;
+}
+
+/** Adds a new user to an organization with a role; returns the user and their cookie. */
+export async function addMemberWithCookie(orgId: string, role: "owner" | "admin" | "agent") {
+  const { makeUser } = await import("./factories");
+  const user = await makeUser();
+  await withService((db) => db.query("insert into public.memberships (org_id, user_id, role) values ($1, $2, $3)", [orgId, user.id, role]));
+  return { user, cookie: await sessionCookie(user, orgId) };
+}
