@@ -24,3 +24,11 @@ export async function requirePageOrg(opts: { roles?: Role[] } = {}): Promise<Pag
   if (opts.roles && !opts.roles.includes(caller.role)) notFound();
   return caller as PageUser;
 }
+
+/** For the operator console: a signed-in platform admin, else /login or 404. */
+export async function requirePagePlatformAdmin(): Promise<Extract<Caller, { kind: "user" }>> {
+  const caller = await getPageCaller();
+  if (!caller || caller.kind !== "user") redirect("/login?next=/operator");
+  if (!caller.isPlatformAdmin) notFound();
+  return caller;
+}

@@ -53,3 +53,22 @@ export async function revokeApiKey(db: Db, args: { orgId: string; keyId: string 
   ]);
   return (r.rowCount ?? 0) > 0;
 }
+
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/** Keys of an organization by prefix (never the key or its hash). */
+export async function listApiKeys(db: Db, orgId: string): Promise<ApiKeySummary[]> {
+  const { rows } = await db.query<ApiKeySummary>(
+    `select id, name, prefix, created_at, last_used_at, revoked_at from public.api_keys
+     where org_id = $1 order by revoked_at is not null, created_at desc`,
+    [orgId],
+  );
+  return rows;
+}

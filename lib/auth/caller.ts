@@ -83,3 +83,21 @@ export async function requireOrgCaller(
   }
   return caller as OrgCaller;
 }
+
+export type OrgUser = Extract<Caller, { kind: "user" }> & { orgId: string; role: Role };
+
+/** A signed-in member (not an API key) acting for their organization; same errors as requireOrgCaller. */
+export async function requireOrgUser(
+  req: Request,
+  opts: { roles?: Role[]; allowSuspended?: boolean } = {},
+): Promise<OrgUser> {
+  return (await requireOrgCaller(req, { ...opts, allowApiKey: false })) as OrgUser;
+}
+
+/** A signed-in platform operator (super admin). Anyone else gets 404, so the console is not advertised. */
+export async function requirePlatformAdmin(req: Request): Promise<Extract<Caller, { kind: "user" }>> {
+  const caller = await resolveCaller(req);
+  if (!caller) throw new ApiError(401, "unauthorized", "Sign in as a platform operator.");
+  if (caller.kind !== "user" || !caller.isPlatformAdmin) throw new ApiError(404, "not_found", "Not found.");
+  return caller;
+}

@@ -53,3 +53,8 @@ export async function listMemberships(
   );
   return rows;
 }
+
+/** Renames an organization (owners and admins; the route checks the role). */
+export async function renameOrganization(db: Db, orgId: string, name: string): Promise<void> {
+  await db.query("update public.organizations set name = $2 where id = $1", [orgId, organizationNameSchema.parse(name)]);
+}

@@ -1,0 +1,32 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { closePools } from "../lib/db/pool";
+import { withService } from "../lib/db/tx";
+import { monthUsage } from "../lib/orgs/usage";
+import { credit, debit, refund } from "../lib/wallet/wallet";
+import { makeOrg } from "./helpers/factories";
+
+afterAll(closePools);
+
+describe("month usage", () => {
+  it("counts this month's messages and net fees, and RLS hides another org's usage", async () => {
+    const a = await makeOrg();
+    const b = await makeOrg();
+    await withService(async (db) => {
+      await credit(db, { orgId: a.orgId, amountPaise: 1000, reference: `t:${randomUUID()}` });
+      for (const status of ["sent", "delivered", "failed"]) {
+        const { rows } = await db.query<{ id: string }>(
+          "insert into public.messages (org_id, direction, type, status, fee_paise) values ($1, 'outbound', 'text', $2, 20) returning id",
+          [a.orgId, status],
+        );
+        await debit(db, { orgId: a.orgId, amountPaise: 20, reference: `msg:${rows[0].id}`, messageId: rows[0].id });
+        if (status === "failed") await refund(db, { debitReference: `msg:${rows[0].id}` });
+      }
+      await db.query("insert into public.messages (org_id, direction, type, status) values ($1, 'inbound', 'text', 'received')", [a.orgId]);
+    });
+    const usage = await a.asUser((db) => monthUsage(db, a.orgId));
+    expect(usage).toEqual({ messagesSent: 2, messagesFailed: 1, messagesReceived: 1, feesPaidPaise: 40, refundsPaise: 20 });
+    const hidden = await b.asUser((db) => monthUsage(db, a.orgId));
+    expect(hidden).toEqual({ messagesSent: 0, messagesFailed: 0, messagesReceived: 0, feesPaidPaise: 0, refundsPaise: 0 });
+  });
+});
