@@ -64,14 +64,54 @@ const CLAIM_DUE = `
     and ($2::uuid[] is null or org_id = any($2::uuid[]))
   order by received_at, id limit $1 for update skip locked`;
 
-/** Claims and processes one batch of events; returns how many it handled (0 = nothing due). */
+/**
+ * Claims and processes one batch of events; returns how many it handled (0 = nothing due).
+ * If the batch's transaction fails (a database error on one event), each of its events is retried
+ * alone, so one bad event cannot hold up the others, and its failure is counted against it.
+ */
 export async function processWebhookEvents(opts: ProcessOptions = {}): Promise<number> {
+  try {
+    return await processBatch(opts);
+  } catch (err) {
+    if (opts.ids?.length === 1) {
+      await recordFailure(opts.ids[0], err as Error);
+      return 1;
+    }
+    log.warn({ err: (err as Error).message }, "webhook batch failed; processing its events one by one");
+    const ids = opts.ids ?? (await dueIds(opts));
+    let n = 0;
+    for (const id of ids) n += await processWebhookEvents({ ...opts, ids: [id] });
+    return n;
+  }
+}
+
+async function dueIds(opts: ProcessOptions): Promise<number[]> {
+  return withService(async (db) => {
+    const { rows } = await db.query<{ id: number }>(CLAIM_DUE, [opts.limit ?? BATCH_SIZE, opts.orgIds ?? null]);
+    return rows.map((r) => r.id);
+  });
+}
+
+async function recordFailure(id: number, err: Error): Promise<void> {
+  log.error({ eventId: id, err: err.message }, "webhook event failed");
+  await withService((db) =>
+    db.query(
+      `update public.webhook_events set attempts = attempts + 1, last_error = $2,
+         processed_at = case when attempts + 1 >= $3 then now() end,
+         next_attempt_at = now() + make_interval(secs => least(600, power(2, attempts + 1)))
+       where id = $1 and processed_at is null`,
+      [id, `failed: ${err.message}`.slice(0, 500), MAX_ATTEMPTS],
+    ),
+  ).catch(() => undefined);
+}
+
+async function processBatch(opts: ProcessOptions): Promise<number> {
   const limit = opts.limit ?? BATCH_SIZE;
   const send = opts.send ?? sendAutoReply;
   return withService(async (db) => {
     const { rows } = opts.ids
-      ? await db.query<Claimed>(CLAIM_BY_IDS, [opts.ids, limit])
-      : await db.query<Claimed>(CLAIM_DUE, [limit, opts.orgIds ?? null]);
+      ? await db.query<Claimed>({ name: "webhook_claim_ids", text: CLAIM_BY_IDS, values: [opts.ids, limit] })
+      : await db.query<Claimed>({ name: "webhook_claim_due", text: CLAIM_DUE, values: [limit, opts.orgIds ?? null] });
     if (!rows.length) return 0;
     const outcomes: Outcome[] = [];
     // Auto-replies first: this transaction then holds no lock another transaction (the send's wallet
@@ -81,8 +121,9 @@ export async function processWebhookEvents(opts: ProcessOptions = {}): Promise<n
     for (const ev of rows.filter((r) => r.kind !== "message" && r.kind !== "status")) {
       outcomes.push({ id: ev.id, done: true, note: null });
     }
-    await db.query(
-      `update public.webhook_events e set
+    await db.query({
+      name: "webhook_mark",
+      text: `update public.webhook_events e set
          attempts = e.attempts + 1,
          last_error = u.note,
          processed_at = case when u.done or e.attempts + 1 >= $4 then now() end,
@@ -90,8 +131,8 @@ export async function processWebhookEvents(opts: ProcessOptions = {}): Promise<n
                                 else now() + make_interval(secs => least(600, power(2, e.attempts + 1))) end
        from unnest($1::bigint[], $2::boolean[], $3::text[]) as u(id, done, note)
        where e.id = u.id`,
-      [outcomes.map((o) => o.id), outcomes.map((o) => o.done), outcomes.map((o) => o.note?.slice(0, 500) ?? null), MAX_ATTEMPTS],
-    );
+      values: [outcomes.map((o) => o.id), outcomes.map((o) => o.done), outcomes.map((o) => o.note?.slice(0, 500) ?? null), MAX_ATTEMPTS],
+    });
     return rows.length;
   });
 }
@@ -168,63 +209,64 @@ interface StatusPayload {
   errors?: Array<{ code?: number; title?: string }>;
 }
 
+const STATUS_SQL = `
+  with target as (
+    select id, status from public.messages
+    where wamid = $1 and org_id = $6 and direction = 'outbound'
+    for update
+  ),
+  moved as (
+    update public.messages m set
+      status = $2,
+      sent_at = case when $2 = 'sent' then coalesce(m.sent_at, $3) else m.sent_at end,
+      delivered_at = case when $2 = 'delivered' then coalesce(m.delivered_at, $3) else m.delivered_at end,
+      read_at = case when $2 = 'read' then coalesce(m.read_at, $3) else m.read_at end,
+      failed_at = case when $2 = 'failed' then $3 else m.failed_at end,
+      error_code = case when $2 = 'failed' then $4 else m.error_code end,
+      error_title = case when $2 = 'failed' then $5 else m.error_title end,
+      updated_at = now()
+    from target t
+    where m.id = t.id and t.status <> 'failed'
+      and private.message_status_rank(t.status) < private.message_status_rank($2)
+    returning m.id, m.channel_id
+  )
+  select t.id, (select count(*) from moved)::int as moved, (select channel_id from moved) as channel_id
+  from target t`;
+
 /**
  * Moves one outbound message forward (never back; see private.message_status_rank for why a
- * failed after delivered is ignored) in one conditional UPDATE. Only the UPDATE that performs the
- * transition to failed refunds, and the refund itself is idempotent by the debit's reference.
+ * failed after delivered is ignored) in one conditional UPDATE — one round trip, which also says
+ * whether the message exists. Only the UPDATE that performs the transition to failed refunds,
+ * and the refund itself is idempotent by the debit's reference.
  */
 async function handleStatus(db: Db, ev: Claimed): Promise<Outcome> {
   const s = ev.payload.status as StatusPayload;
   const seconds = Number(s.timestamp);
   const at = Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date();
   const error = s.status === "failed" ? s.errors?.[0] : undefined;
-  await db.query("savepoint status_event");
-  try {
-    const { rows } = await db.query<{ id: string; org_id: string; channel_id: string | null }>(
-      `update public.messages m set
-         status = $2,
-         sent_at = case when $2 = 'sent' then coalesce(m.sent_at, $3) else m.sent_at end,
-         delivered_at = case when $2 = 'delivered' then coalesce(m.delivered_at, $3) else m.delivered_at end,
-         read_at = case when $2 = 'read' then coalesce(m.read_at, $3) else m.read_at end,
-         failed_at = case when $2 = 'failed' then $3 else m.failed_at end,
-         error_code = case when $2 = 'failed' then $4 else m.error_code end,
-         error_title = case when $2 = 'failed' then $5 else m.error_title end,
-         updated_at = now()
-       where m.wamid = $1 and m.direction = 'outbound' and m.org_id = $6 and m.status <> 'failed'
-         and private.message_status_rank(m.status) < private.message_status_rank($2)
-       returning m.id, m.org_id, m.channel_id`,
-      [s.id, s.status, at, error?.code ?? null, error?.title ?? null, ev.org_id],
-    );
-    const moved = rows[0];
-    if (!moved) {
-      const exists = await db.query("select 1 from public.messages where wamid = $1 and org_id = $2", [s.id, ev.org_id]);
-      await db.query("release savepoint status_event");
-      // A status can overtake the send pipeline storing the wamid: try again later.
-      return exists.rowCount
-        ? { id: ev.id, done: true, note: null }
-        : { id: ev.id, done: false, note: "no message with this wamid (yet)" };
-    }
-    if (s.status === "failed") {
-      if (classifyFailure({ code: error?.code }) === "refundable") {
-        const r = await refund(db, {
-          debitReference: references.messageDebit(moved.id),
-          description: `Refund: ${error?.title ?? "message failed"}${error?.code !== undefined ? ` (${error.code})` : ""}`,
-        });
-        if (r.status === "applied" || r.status === "duplicate") {
-          await db.query("update public.messages set refunded = true where id = $1", [moved.id]);
-        }
-      }
-      if (isTokenError(error?.code) && moved.channel_id) {
-        await db.query("update public.channels set status = 'token_expired', updated_at = now() where id = $1", [moved.channel_id]);
+  const { rows } = await db.query<{ id: string; moved: number; channel_id: string | null }>({
+    name: "webhook_status",
+    text: STATUS_SQL,
+    values: [s.id, s.status, at, error?.code ?? null, error?.title ?? null, ev.org_id],
+  });
+  // A status can overtake the send pipeline storing the wamid: try again later.
+  if (!rows[0]) return { id: ev.id, done: false, note: "no message with this wamid (yet)" };
+  const moved = rows[0];
+  if (moved.moved && s.status === "failed") {
+    if (classifyFailure({ code: error?.code }) === "refundable") {
+      const r = await refund(db, {
+        debitReference: references.messageDebit(moved.id),
+        description: `Refund: ${error?.title ?? "message failed"}${error?.code !== undefined ? ` (${error.code})` : ""}`,
+      });
+      if (r.status === "applied" || r.status === "duplicate") {
+        await db.query("update public.messages set refunded = true where id = $1", [moved.id]);
       }
     }
-    await db.query("release savepoint status_event");
-    return { id: ev.id, done: true, note: null };
-  } catch (err) {
-    await db.query("rollback to savepoint status_event");
-    log.error({ eventId: ev.id, err: (err as Error).message }, "status event failed");
-    return { id: ev.id, done: false, note: `status failed: ${(err as Error).message}` };
+    if (isTokenError(error?.code) && moved.channel_id) {
+      await db.query("update public.channels set status = 'token_expired', updated_at = now() where id = $1", [moved.channel_id]);
+    }
   }
+  return { id: ev.id, done: true, note: null };
 }
 
 /** Processes every due event, batch after batch, until none is left (or `max` is reached). */

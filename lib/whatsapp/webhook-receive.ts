@@ -21,7 +21,7 @@ export interface ReceiveResult {
   pendingIds: number[];
 }
 
-const INGEST_SQL = `
+export const INGEST_SQL = `
 with input as (
   select * from jsonb_to_recordset($1::jsonb) as e(
     event_id text, kind text, phone_number_id text, waba_id text, payload jsonb,
@@ -88,7 +88,7 @@ msg as (
 )
 select ev.id, ev.event_id, ev.org_id, ev.processed_at is null as pending from ev`;
 
-function toRow(e: WebhookEvent) {
+export function toRow(e: WebhookEvent) {
   const base = { event_id: e.eventId, kind: e.kind, phone_number_id: e.phoneNumberId, payload: e.payload };
   if (e.kind === "message" && "from" in e) {
     return {
@@ -118,9 +118,13 @@ export async function receiveWebhook(rawBody: string): Promise<ReceiveResult> {
   }
   if (!events.length) return { events: 0, stored: 0, pendingIds: [] };
   const rows = await withService(async (db) => {
-    const { rows } = await db.query<{ id: number; event_id: string; org_id: string | null; pending: boolean }>(INGEST_SQL, [
-      JSON.stringify(events.map(toRow)),
-    ]);
+    // A named (prepared) statement: planning this statement costs several times executing it, so
+    // each pooled connection plans it once.
+    const { rows } = await db.query<{ id: number; event_id: string; org_id: string | null; pending: boolean }>({
+      name: "webhook_ingest",
+      text: INGEST_SQL,
+      values: [JSON.stringify(events.map(toRow))],
+    });
     return rows;
   });
   const unrouted = rows.filter((r) => r.org_id === null);

@@ -175,6 +175,31 @@ describe("auto-replies (injected send)", () => {
   });
 });
 
+describe("a poisonous event", () => {
+  it("fails alone: the rest of its batch is processed, and its failure counts against it", async () => {
+    const org = await makeOrgWithChannel({ balancePaise: 1_000 });
+    const [good, bad] = [await makeOutbound(org), await makeOutbound(org)];
+    // An error code beyond the integer column's range: the UPDATE fails inside the batch transaction.
+    const poison = statusPayload(org.channel.meta, { wamid: bad.wamid, recipientId: bad.to, status: "failed", error: { code: 1e12, title: "?" } });
+    const ids = [
+      ...(await receiveWebhook(JSON.stringify(statusPayload(org.channel.meta, { wamid: good.wamid, recipientId: good.to, status: "read" })))).pendingIds,
+      ...(await receiveWebhook(JSON.stringify(poison))).pendingIds,
+      ...(await receiveWebhook(JSON.stringify(inboundTextPayload(org.channel.meta, { from: waId(), wamid: wamid(), text: "hi" })))).pendingIds,
+    ];
+    expect(await processWebhookEvents({ ids, send: fakeSend().send })).toBe(3);
+    const { rows } = await withService((db) =>
+      db.query<{ id: number; attempts: number; processed: boolean; last_error: string | null }>(
+        "select id, attempts, processed_at is not null as processed, last_error from public.webhook_events where id = any($1) order by id",
+        [ids],
+      ),
+    );
+    expect(rows.map((r) => [r.attempts, r.processed])).toEqual([[1, true], [1, false], [1, true]]);
+    expect(rows[1].last_error).toMatch(/out of range/);
+    const { rows: m } = await withService((db) => db.query<{ status: string }>("select status from public.messages where wamid = $1", [good.wamid]));
+    expect(m[0].status).toBe("read");
+  });
+});
+
 describe("the sweep after a crash between persist and processing", () => {
   it("two racing sweeps process every left-over event exactly once: one reply per message, one refund per failure", async () => {
     const org = await makeOrgWithChannel({ balancePaise: 10_000 });
