@@ -291,23 +291,27 @@ export const webhookSweepJob: PeriodicJob = {
 };
 
 // In-process kick: the route hands over the ids it just stored; one drain loop per process
-// processes them in batches right after the responses went out. Losing this queue (crash, deploy)
-// loses nothing: the events stay unprocessed in the database for the sweep.
+// processes them in batches right after the responses went out. It waits a moment for a batch to
+// fill (one claim transaction per event would cost more than the event's own storing), so
+// auto-replies leave at most GATHER_MS later. Losing this queue (crash, deploy) loses nothing: the
+// events stay unprocessed in the database for the sweep.
 const queue = new Set<number>();
 let draining = false;
 /** Beyond this the kick stops queueing and leaves the rest to the sweep (bounded memory). */
 const MAX_QUEUED = 20_000;
+export const GATHER_MS = 20;
 
 export function kickWebhookProcessing(ids: number[], send?: AutoReplySend): void {
   for (const id of ids) if (queue.size < MAX_QUEUED) queue.add(id);
   if (draining || !queue.size) return;
   draining = true;
-  setImmediate(() => void drain(send));
+  void drain(send);
 }
 
 async function drain(send?: AutoReplySend): Promise<void> {
   try {
     while (queue.size) {
+      if (queue.size < BATCH_SIZE) await new Promise((r) => setTimeout(r, GATHER_MS));
       const batch = [...queue].slice(0, BATCH_SIZE);
       for (const id of batch) queue.delete(id);
       await processWebhookEvents({ ids: batch, send }).catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { withService } from "../db/tx";
+import { getPool } from "../db/pool";
 import { ApiError } from "../http/errors";
 import { logger } from "../log";
 import { MalformedWebhookError, parseWebhook, type WebhookEvent } from "./webhook-events";
@@ -21,74 +21,15 @@ export interface ReceiveResult {
   pendingIds: number[];
 }
 
-export const INGEST_SQL = `
-with input as (
-  select * from jsonb_to_recordset($1::jsonb) as e(
-    event_id text, kind text, phone_number_id text, waba_id text, payload jsonb,
-    wamid text, wa_id text, profile_name text, at timestamptz, msg_type text, body text, content jsonb, consent text)
-),
-routed as (
-  select i.*, coalesce(c.org_id, w.org_id) as org_id, c.id as channel_id
-  from input i
-  left join public.channels c on c.phone_number_id = i.phone_number_id
-  left join lateral (
-    select ch.org_id from public.channels ch
-    where i.phone_number_id is null and ch.waba_id = i.waba_id
-    order by ch.created_at limit 1
-  ) w on true
-),
-ev as (
-  insert into public.webhook_events (source, event_id, org_id, kind, payload, processed_at, last_error)
-  select 'meta', r.event_id, r.org_id, r.kind, r.payload,
-         case when r.org_id is null or r.kind not in ('message', 'status') then now() end,
-         case when r.org_id is null then 'unrouted: no channel for this phone number or WABA' end
-  from routed r
-  order by r.event_id
-  on conflict (source, event_id) do nothing
-  returning id, event_id, org_id, processed_at
-),
-fresh as (
-  select r.*, ev.id as webhook_event_id from routed r join ev on ev.event_id = r.event_id
-  where r.kind = 'message' and r.org_id is not null
-),
-who as (
-  select org_id, wa_id, max(at) as last_at,
-    (array_agg(profile_name order by at desc) filter (where profile_name is not null))[1] as profile_name,
-    (array_agg(consent order by at desc) filter (where consent is not null))[1] as consent,
-    max(at) filter (where consent is not null) as consent_at
-  from fresh group by org_id, wa_id
-),
-contact as (
-  insert into public.contacts as c
-    (org_id, wa_id, phone_e164, profile_name, last_inbound_at, opted_out, opted_out_at, consent_changed_at)
-  select org_id, wa_id, case when wa_id ~ '^[1-9][0-9]{6,14}$' then '+' || wa_id end, profile_name, last_at,
-         coalesce(consent = 'out', false), case when consent = 'out' then consent_at end, consent_at
-  from who
-  order by org_id, wa_id
-  on conflict (org_id, wa_id) do update set
-    profile_name = coalesce(excluded.profile_name, c.profile_name),
-    last_inbound_at = greatest(c.last_inbound_at, excluded.last_inbound_at),
-    -- A keyword applies only when at least as new as the last one applied (webhooks come out of order).
-    opted_out = case when excluded.consent_changed_at >= coalesce(c.consent_changed_at, '-infinity')
-                     then excluded.opted_out else c.opted_out end,
-    opted_out_at = case when excluded.consent_changed_at >= coalesce(c.consent_changed_at, '-infinity')
-                        then case when excluded.opted_out then coalesce(case when c.opted_out then c.opted_out_at end, excluded.opted_out_at) end
-                        else c.opted_out_at end,
-    consent_changed_at = greatest(c.consent_changed_at, excluded.consent_changed_at),
-    updated_at = now()
-  returning c.id, c.org_id, c.wa_id
-),
-msg as (
-  insert into public.messages (org_id, channel_id, contact_id, direction, type, status, wamid, text, content)
-  select f.org_id, f.channel_id, k.id, 'inbound', f.msg_type, 'received', f.wamid, f.body, f.content
-  from fresh f join contact k on k.org_id = f.org_id and k.wa_id = f.wa_id
-  order by f.wamid
-  on conflict (wamid) do nothing
-  returning id
-)
-select ev.id, ev.event_id, ev.org_id, ev.processed_at is null as pending from ev`;
+// The statement lives in private.ingest_meta_events (supabase/migrations/*_webhook_ingest.sql):
+// input rows routed to their organization by phone_number_id (or, for fields without one, by WABA);
+// events inserted ON CONFLICT DO NOTHING; for the events inserted here, the contacts upserted
+// (profile name, last_inbound_at = the newest message, STOP/START applied only when at least as new
+// as the last keyword applied) and the messages inserted ON CONFLICT (wamid) DO NOTHING.
+// Unrouted events are stored already processed, with the reason in last_error.
+const INGEST = "select id, event_id, org_id, pending from private.ingest_meta_events($1::jsonb)";
 
-export function toRow(e: WebhookEvent) {
+function toRow(e: WebhookEvent) {
   const base = { event_id: e.eventId, kind: e.kind, phone_number_id: e.phoneNumberId, payload: e.payload };
   if (e.kind === "message" && "from" in e) {
     return {
@@ -117,15 +58,12 @@ export async function receiveWebhook(rawBody: string): Promise<ReceiveResult> {
     throw err;
   }
   if (!events.length) return { events: 0, stored: 0, pendingIds: [] };
-  const rows = await withService(async (db) => {
-    // A named (prepared) statement: planning this statement costs several times executing it, so
-    // each pooled connection plans it once.
-    const { rows } = await db.query<{ id: number; event_id: string; org_id: string | null; pending: boolean }>({
-      name: "webhook_ingest",
-      text: INGEST_SQL,
-      values: [JSON.stringify(events.map(toRow))],
-    });
-    return rows;
+  // One round trip in autocommit: the function switches to service_role itself and commits with
+  // the statement, so an answer from here means every event of the POST is durably stored.
+  const { rows } = await getPool().query<{ id: number; event_id: string; org_id: string | null; pending: boolean }>({
+    name: "webhook_ingest",
+    text: INGEST,
+    values: [JSON.stringify(events.map(toRow))],
   });
   const unrouted = rows.filter((r) => r.org_id === null);
   if (unrouted.length) {

@@ -13,9 +13,10 @@
 // 5. Where the time goes: the same work without HTTP (signature + parse; the one INSERT statement).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import http from "node:http";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -190,6 +191,9 @@ async function main() {
     }
 
     const fire = async () => {
+      const cpu0 = treeCpuSeconds(launcher.pid!);
+      const own0 = process.cpuUsage();
+      const load0 = loadavg()[0];
       const latencies: number[] = new Array(bodies.length);
       let next = 0;
       let failures = 0;
@@ -207,7 +211,16 @@ async function main() {
         }),
       );
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      return { seconds, latencies: latencies.sort((a, b) => a - b), failures };
+      const own = process.cpuUsage(own0);
+      return {
+        seconds,
+        latencies: latencies.sort((a, b) => a - b),
+        failures,
+        serverCpu: treeCpuSeconds(launcher.pid!) - cpu0,
+        clientCpu: (own.user + own.system) / 1e6,
+        load: (load0 + loadavg()[0]) / 2,
+        cpu0,
+      };
     };
 
     // Warm up the route (JIT, pool) with a few hundred POSTs of their own events.
@@ -219,6 +232,7 @@ async function main() {
       (await db.query<{ n: number }>("select count(*)::int as n from public.webhook_events where processed_at is null and org_id = any($1::uuid[])", [orgIds])).rows[0].n;
     while ((await pending()) > 0) await sleep(100);
     const drainSeconds = first.seconds + (Date.now() - drainStart) / 1000;
+    const cpuWithProcessing = treeCpuSeconds(launcher.pid!) - first.cpu0;
 
     const replay = await fire();
     while ((await pending()) > 0) await sleep(100);
@@ -253,6 +267,13 @@ async function main() {
       "POSTs/s": Math.round(bodies.length / first.seconds),
       "ack p50 ms": fmt(pct(first.latencies, 50), 2),
       "ack p99 ms": fmt(pct(first.latencies, 99), 2),
+      // CPU the app (Next.js + Postgres + worker) spent per event while the POSTs ran — the figure
+      // that does not depend on what else the shared machine is doing.
+      "server CPU µs/event": Math.round((first.serverCpu / events.length) * 1e6),
+      "server CPU µs/event, incl. processing": Math.round((cpuWithProcessing / events.length) * 1e6),
+      "client CPU µs/event": Math.round((first.clientCpu / events.length) * 1e6),
+      "2 idle cores ≈ events/s": Math.round(2 / ((first.serverCpu + first.clientCpu) / events.length)),
+      "load average": fmt(first.load, 1),
       "non-200": first.failures + replay.failures,
       "processed events/s": Math.round(events.length / drainSeconds),
       "replay events/s": Math.round(events.length / replay.seconds),
@@ -277,6 +298,29 @@ async function main() {
   for (let i = 0; i < N; i++) parseWebhook(sample);
   const parseUs = Number(process.hrtime.bigint() - t) / 1e3 / N;
   console.log(`    signature check ${fmt(hmacUs, 1)} µs/POST, JSON + zod parse ${fmt(parseUs, 1)} µs/event`);
+  // The HTTP + Next.js floor: the same route doing no database work.
+  const floor = async (label: string, once: () => Promise<number>) => {
+    const n = 6000;
+    const lat: number[] = [];
+    let next = 0;
+    const cpu0 = treeCpuSeconds(launcher.pid!);
+    const t0 = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < n) {
+        const s0 = process.hrtime.bigint();
+        await once();
+        lat.push(Number(process.hrtime.bigint() - s0) / 1e6);
+      }
+    }));
+    const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+    lat.sort((a, b) => a - b);
+    const cpuUs = ((treeCpuSeconds(launcher.pid!) - cpu0) / n) * 1e6;
+    console.log(`    ${label}: ${Math.round(n / sec)} requests/s, p50 ${fmt(pct(lat, 50), 2)} ms, server CPU ${Math.round(cpuUs)} µs/request (no database)`);
+  };
+  const floorAgent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  await floor("Next.js floor, GET verification", () => get(floorAgent, `/api/webhook?hub.mode=subscribe&hub.verify_token=${secrets.META_VERIFY_TOKEN}&hub.challenge=1`));
+  await floor("Next.js floor, POST refused at the signature (body read + HMAC)", () => post(floorAgent, sample, "sha256=" + "0".repeat(64)));
+  floorAgent.destroy();
   // The storing statement alone, called as the route calls it (withService + one INSERT ... ON CONFLICT).
   process.env.DATABASE_URL = runtime.databaseUrl;
   const { receiveWebhook } = await import("../../lib/whatsapp/webhook-receive");
@@ -328,6 +372,46 @@ function post(agent: http.Agent, body: string, signature: string): Promise<numbe
     );
     req.on("error", reject);
     req.end(body);
+  });
+}
+
+/** CPU seconds (user + system) used so far by a process and all its descendants, from /proc. */
+function treeCpuSeconds(rootPid: number): number {
+  const hz = 100; // USER_HZ on Linux
+  const procs = new Map<number, { ppid: number; cpu: number }>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // fields after the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
+      // Own time plus that of reaped children (exited postgres backends, for one).
+      procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / hz });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  const stack = [rootPid];
+  const seen = new Set<number>();
+  while (stack.length) {
+    const pid = stack.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    total += procs.get(pid)?.cpu ?? 0;
+    for (const [child, p] of procs) if (p.ppid === pid) stack.push(child);
+  }
+  return total;
+}
+
+function get(agent: http.Agent, pathAndQuery: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${APP}${pathAndQuery}`, { agent }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      })
+      .on("error", reject);
   });
 }
 
