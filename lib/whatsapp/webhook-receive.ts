@@ -26,7 +26,10 @@ export interface ReceiveResult {
 // events inserted ON CONFLICT DO NOTHING; for the events inserted here, the contacts upserted
 // (profile name, last_inbound_at = the newest message, STOP/START applied only when at least as new
 // as the last keyword applied) and the messages inserted ON CONFLICT (wamid) DO NOTHING.
-// Unrouted events are stored already processed, with the reason in last_error.
+// sent/delivered/read statuses are applied to their messages in the same statement (forward only,
+// the highest of the POST per message). Events that need nothing more are stored processed:
+// unrouted ones (with the reason in last_error), other fields, applied or stale statuses, and
+// inbound messages of organizations without an enabled auto-reply rule.
 const INGEST = "select id, event_id, org_id, pending from private.ingest_meta_events($1::jsonb)";
 
 function toRow(e: WebhookEvent) {
@@ -44,6 +47,9 @@ function toRow(e: WebhookEvent) {
       content: e.content,
       consent: e.consent,
     };
+  }
+  if (e.kind === "status" && "status" in e) {
+    return { ...base, waba_id: null, wamid: e.wamid, at: e.at.toISOString(), status: e.status };
   }
   return { ...base, waba_id: "wabaId" in e ? e.wabaId : null };
 }

@@ -192,6 +192,7 @@ async function main() {
 
     const fire = async () => {
       const cpu0 = treeCpuSeconds(launcher.pid!);
+      const parts0 = cpuByPart(launcher.pid!);
       const own0 = process.cpuUsage();
       const load0 = loadavg()[0];
       const latencies: number[] = new Array(bodies.length);
@@ -220,6 +221,7 @@ async function main() {
         clientCpu: (own.user + own.system) / 1e6,
         load: (load0 + loadavg()[0]) / 2,
         cpu0,
+        parts: Object.fromEntries(Object.entries(cpuByPart(launcher.pid!)).map(([k, v]) => [k, v - (parts0[k] ?? 0)])),
       };
     };
 
@@ -272,6 +274,10 @@ async function main() {
       "server CPU µs/event": Math.round((first.serverCpu / events.length) * 1e6),
       "server CPU µs/event, incl. processing": Math.round((cpuWithProcessing / events.length) * 1e6),
       "client CPU µs/event": Math.round((first.clientCpu / events.length) * 1e6),
+      "CPU µs/event by part": Object.entries(first.parts)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${Math.round((v / events.length) * 1e6)}`)
+        .join(", "),
       "2 idle cores ≈ events/s": Math.round(2 / ((first.serverCpu + first.clientCpu) / events.length)),
       "load average": fmt(first.load, 1),
       "non-200": first.failures + replay.failures,
@@ -377,6 +383,11 @@ function post(agent: http.Agent, body: string, signature: string): Promise<numbe
 
 /** CPU seconds (user + system) used so far by a process and all its descendants, from /proc. */
 function treeCpuSeconds(rootPid: number): number {
+  return Object.values(cpuByPart(rootPid)).reduce((a, b) => a + b, 0);
+}
+
+/** The same, split by the launcher's direct children (Next.js, worker, postgres) and itself. */
+function cpuByPart(rootPid: number): Record<string, number> {
   const hz = 100; // USER_HZ on Linux
   const procs = new Map<number, { ppid: number; cpu: number }>();
   for (const d of readdirSync("/proc")) {
@@ -384,24 +395,36 @@ function treeCpuSeconds(rootPid: number): number {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // fields after the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
-      // Own time plus that of reaped children (exited postgres backends, for one).
+      // Fields after the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14);
+      // own time plus that of reaped children (exited postgres backends, for one).
       procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / hz });
     } catch {
       // the process ended while we looked
     }
   }
-  let total = 0;
-  const stack = [rootPid];
-  const seen = new Set<number>();
-  while (stack.length) {
-    const pid = stack.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    total += procs.get(pid)?.cpu ?? 0;
-    for (const [child, p] of procs) if (p.ppid === pid) stack.push(child);
+  const subtree = (root: number) => {
+    let total = 0;
+    const stack = [root];
+    while (stack.length) {
+      const pid = stack.pop()!;
+      total += procs.get(pid)?.cpu ?? 0;
+      for (const [child, p] of procs) if (p.ppid === pid) stack.push(child);
+    }
+    return total;
+  };
+  const parts: Record<string, number> = { launcher: procs.get(rootPid)?.cpu ?? 0 };
+  for (const [pid, p] of procs) {
+    if (p.ppid !== rootPid) continue;
+    let cmd = "";
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    const label = cmd.includes("postgres") ? "postgres" : cmd.includes("worker") ? "worker" : cmd.includes("next") ? "next" : "other";
+    parts[label] = (parts[label] ?? 0) + subtree(pid);
   }
-  return total;
+  return parts;
 }
 
 function get(agent: http.Agent, pathAndQuery: string): Promise<number> {

@@ -1,6 +1,9 @@
--- The fast half of the Meta webhook as one function call: every event of a verified POST, and the
--- inbound messages with their contacts, stored in one statement (see lib/whatsapp/webhook-receive.ts
--- for the rules it keeps). A function so that the route needs one round trip in autocommit — no
+-- The fast half of the Meta webhook as one function call, one statement: every event of a verified
+-- POST stored; the inbound messages with their contacts; and sent/delivered/read statuses applied
+-- to their messages (forward only). What is left for the slow half (webhook-process.ts) stays
+-- unprocessed: failed statuses (refunds), statuses whose message is not stored yet, and inbound
+-- messages of organizations with an enabled auto-reply rule. See lib/whatsapp/webhook-receive.ts
+-- for the rules it keeps. A function so that the route needs one round trip in autocommit — no
 -- BEGIN, role switch and COMMIT around it — and so that its plan is cached per connection.
 -- It runs as service_role (SET role), like every system path, whoever the connecting user is.
 create function private.ingest_meta_events(p_events jsonb)
@@ -15,7 +18,8 @@ begin
     with input as (
       select * from jsonb_to_recordset(p_events) as e(
         event_id text, kind text, phone_number_id text, waba_id text, payload jsonb,
-        wamid text, wa_id text, profile_name text, at timestamptz, msg_type text, body text, content jsonb, consent text)
+        wamid text, wa_id text, profile_name text, at timestamptz, msg_type text, body text, content jsonb, consent text,
+        status text)
     ),
     routed as (
       select i.*, coalesce(c.org_id, w.org_id) as org_id, c.id as channel_id
@@ -27,10 +31,44 @@ begin
         order by ch.created_at limit 1
       ) w on true
     ),
+    -- sent/delivered/read of this POST, the highest per message (statuses only move forward, so
+    -- the highest is where the message ends whatever the order). failed is left to the slow half.
+    forward as (
+      select distinct on (r.wamid) r.wamid, r.status, r.at, r.org_id
+      from routed r
+      where r.kind = 'status' and r.org_id is not null and r.status in ('sent', 'delivered', 'read')
+      order by r.wamid, private.message_status_rank(r.status) desc, r.at
+    ),
+    target as (
+      select m.id, m.wamid, m.status as old_status
+      from public.messages m join forward f on f.wamid = m.wamid and f.org_id = m.org_id
+      where m.direction = 'outbound'
+      order by m.id
+      for update of m
+    ),
+    moved as (
+      update public.messages m set
+        status = f.status,
+        sent_at = case when f.status = 'sent' then coalesce(m.sent_at, f.at) else m.sent_at end,
+        delivered_at = case when f.status = 'delivered' then coalesce(m.delivered_at, f.at) else m.delivered_at end,
+        read_at = case when f.status = 'read' then coalesce(m.read_at, f.at) else m.read_at end,
+        updated_at = now()
+      from target t join forward f on f.wamid = t.wamid
+      where m.id = t.id and t.old_status <> 'failed'
+        and private.message_status_rank(t.old_status) < private.message_status_rank(f.status)
+      returning m.id
+    ),
     ev as (
       insert into public.webhook_events (source, event_id, org_id, kind, payload, processed_at, last_error)
       select 'meta', r.event_id, r.org_id, r.kind, r.payload,
-             case when r.org_id is null or r.kind not in ('message', 'status') then now() end,
+             case
+               when r.org_id is null or r.kind not in ('message', 'status') then now()
+               -- A forward status whose message exists is done (applied above, or stale).
+               when r.kind = 'status' and r.status <> 'failed' and exists (select 1 from target t where t.wamid = r.wamid) then now()
+               -- No enabled auto-reply rule: an inbound message needs nothing more.
+               when r.kind = 'message' and not exists (
+                 select 1 from public.automation_rules a where a.org_id = r.org_id and a.enabled) then now()
+             end,
              case when r.org_id is null then 'unrouted: no channel for this phone number or WABA' end
       from routed r
       order by r.event_id

@@ -5,7 +5,7 @@ import { withService } from "../../lib/db/tx";
 import { ApiError } from "../../lib/http/errors";
 import { debit, getBalance, references } from "../../lib/wallet/wallet";
 import { signMetaPayload } from "../../lib/whatsapp/signature";
-import { combineChanges, inboundImagePayload, inboundTextPayload, statusPayload } from "../../lib/whatsapp/webhook-payloads";
+import { combineChanges, combineEntries, inboundImagePayload, inboundTextPayload, statusPayload } from "../../lib/whatsapp/webhook-payloads";
 import { MAX_ATTEMPTS, processWebhookEvents, sweepWebhookEvents } from "../../lib/whatsapp/webhook-process";
 import { receiveWebhook } from "../../lib/whatsapp/webhook-receive";
 import { receiveSignedWebhook } from "../../lib/whatsapp/webhook";
@@ -175,14 +175,56 @@ describe("auto-replies (injected send)", () => {
   });
 });
 
+describe("what is left for the slow half", () => {
+  it("only inbound messages of organizations with an enabled rule, failed statuses and statuses without their message", async () => {
+    const quiet = await makeOrgWithChannel({ balancePaise: 1_000 });
+    const busy = await makeOrgWithChannel();
+    await addRule(busy.orgId, { keyword: "hi" });
+    await addRule(quiet.orgId, { keyword: "hi", enabled: false });
+    const out = await makeOutbound(quiet);
+    const r = await receiveWebhook(
+      JSON.stringify(
+        combineEntries(
+          inboundTextPayload(quiet.channel.meta, { from: waId(), wamid: wamid(), text: "hi" }),
+          inboundTextPayload(busy.channel.meta, { from: waId(), wamid: wamid(), text: "hi" }),
+          statusPayload(quiet.channel.meta, { wamid: out.wamid, recipientId: out.to, status: "delivered" }),
+          statusPayload(quiet.channel.meta, { wamid: out.wamid, recipientId: out.to, status: "read" }),
+          statusPayload(quiet.channel.meta, { wamid: out.wamid, recipientId: out.to, status: "failed", error: { code: 131026, title: "x" } }),
+          statusPayload(quiet.channel.meta, { wamid: wamid(), recipientId: out.to, status: "sent" }),
+        ),
+      ),
+    );
+    expect(r).toMatchObject({ events: 6, stored: 6 });
+    const { rows } = await withService((db) =>
+      db.query<{ kind: string; org_id: string; pending: boolean; status: string | null }>(
+        `select kind, org_id, processed_at is null as pending, payload #>> '{status,status}' as status
+         from public.webhook_events where id = any($1) order by id`,
+        [r.pendingIds],
+      ),
+    );
+    expect(rows.map((x) => [x.kind, x.org_id === busy.orgId ? "busy" : "quiet", x.status])).toEqual(
+      expect.arrayContaining([
+        ["message", "busy", null],
+        ["status", "quiet", "failed"],
+        ["status", "quiet", "sent"],
+      ]),
+    );
+    expect(rows).toHaveLength(3);
+    // The forward statuses were applied while storing: the message is read already.
+    const { rows: m } = await withService((db) => db.query<{ status: string }>("select status from public.messages where wamid = $1", [out.wamid]));
+    expect(m[0].status).toBe("read");
+  });
+});
+
 describe("a poisonous event", () => {
   it("fails alone: the rest of its batch is processed, and its failure counts against it", async () => {
     const org = await makeOrgWithChannel({ balancePaise: 1_000 });
+    await addRule(org.orgId, { keyword: "hi" });
     const [good, bad] = [await makeOutbound(org), await makeOutbound(org)];
     // An error code beyond the integer column's range: the UPDATE fails inside the batch transaction.
     const poison = statusPayload(org.channel.meta, { wamid: bad.wamid, recipientId: bad.to, status: "failed", error: { code: 1e12, title: "?" } });
     const ids = [
-      ...(await receiveWebhook(JSON.stringify(statusPayload(org.channel.meta, { wamid: good.wamid, recipientId: good.to, status: "read" })))).pendingIds,
+      ...(await receiveWebhook(JSON.stringify(statusPayload(org.channel.meta, { wamid: good.wamid, recipientId: good.to, status: "failed", error: { code: 131026, title: "Message undeliverable" } })))).pendingIds,
       ...(await receiveWebhook(JSON.stringify(poison))).pendingIds,
       ...(await receiveWebhook(JSON.stringify(inboundTextPayload(org.channel.meta, { from: waId(), wamid: wamid(), text: "hi" })))).pendingIds,
     ];
@@ -196,7 +238,7 @@ describe("a poisonous event", () => {
     expect(rows.map((r) => [r.attempts, r.processed])).toEqual([[1, true], [1, false], [1, true]]);
     expect(rows[1].last_error).toMatch(/out of range/);
     const { rows: m } = await withService((db) => db.query<{ status: string }>("select status from public.messages where wamid = $1", [good.wamid]));
-    expect(m[0].status).toBe("read");
+    expect(m[0].status).toBe("failed");
   });
 });
 
