@@ -1,16 +1,19 @@
 // npm run bench:webhook — Meta webhook ingestion against the production build.
 //
-//   npm run bench:webhook -- [--events 30000] [--per-post 1,10] [--concurrency 32] [--tenants 20]
-//                            [--status-share 0.3] [--no-build] [--worker false]
+//   npm run bench:webhook -- [--events 30000] [--per-post 1,10] [--concurrency 32] [--rate 3000]
+//                            [--tenants 20] [--status-share 0.3] [--no-build] [--worker false] [--profile]
 //
 // 1. `next build` (unless --no-build), then the launcher in start mode on its own DATA_DIR
 //    (.data/bench-webhook, wiped first) and ports (BENCH_PORT=3004, BENCH_PG_PORT=54334).
 // 2. Tenants with a channel each; outbound messages for the statuses to point at.
-// 3. For each --per-post value: signed POSTs (inbound texts spread over the tenants' channels, plus
-//    sent/delivered/read statuses), `concurrency` at a time over keep-alive connections. Prints
-//    events/s and the acknowledgement time per POST (p50/p99), then waits for processing to drain.
-// 4. Replays every POST and counts rows: zero lost, zero duplicated.
-// 5. Where the time goes: the same work without HTTP (signature + parse; the one INSERT statement).
+// 3. For each --per-post value, signed POSTs (inbound texts spread over the tenants' channels, plus
+//    sent/delivered/read statuses): first as fast as they are acknowledged (`concurrency` in
+//    flight: the saturation throughput), then open loop at --rate events/s (the acknowledgement
+//    time at that load). Both print events/s and ack time per POST (p50/p99), and the CPU the app
+//    spent per event (Next.js, Postgres, worker) — the machine is shared, CPU time is the steadier figure.
+// 4. Replays every POST and counts rows: zero lost, zero duplicated, every message at read.
+// 5. Where the time goes: signature and parse cost, the Next.js floor (the route doing no
+//    database work), and the storing call alone without HTTP.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -31,8 +34,11 @@ const { values: args } = parseArgs({
     concurrency: { type: "string", default: "32" },
     tenants: { type: "string", default: "20" },
     "status-share": { type: "string", default: "0.3" },
+    rate: { type: "string", default: "3000" },
     "no-build": { type: "boolean", default: false },
     worker: { type: "string", default: "true" },
+    // Writes V8 CPU profiles of the app's node processes to .data/bench-webhook-prof.
+    profile: { type: "boolean", default: false },
   },
 });
 const EVENTS = Number(args.events);
@@ -40,6 +46,7 @@ const PER_POST = args["per-post"]!.split(",").map(Number);
 const CONCURRENCY = Number(args.concurrency);
 const TENANTS = Number(args.tenants);
 const STATUS_SHARE = Number(args["status-share"]);
+const RATE = Number(args.rate);
 const PORT = Number(process.env.BENCH_PORT ?? 3004);
 const PG_PORT = Number(process.env.BENCH_PG_PORT ?? 54334);
 const DATA_DIR = path.resolve(".data/bench-webhook");
@@ -48,6 +55,12 @@ const APP = `http://127.0.0.1:${PORT}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const fmt = (n: number, d = 1) => n.toFixed(d);
+function shuffle<T>(a: T[]): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+}
 
 // ---------------------------------------------------------------- build and launch
 if (!args["no-build"] || !existsSync(".next/BUILD_ID")) {
@@ -69,6 +82,9 @@ const launcher: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scri
     SANDBOX_ENABLED: "true",
     LOG_LEVEL: "warn",
     DATABASE_URL: "",
+    ...(args.profile
+      ? { NODE_OPTIONS: `--import ${path.resolve("scripts/bench/cpu-profile.mjs")}`, CPU_PROFILE_DIR: path.resolve(".data/bench-webhook-prof") }
+      : {}),
   },
 });
 let launcherExited = false;
@@ -122,15 +138,17 @@ async function main() {
   const orgIds = tenants.map((t) => t.orgId);
   const http1 = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-  const results: Array<Record<string, string | number>> = [];
-  for (const perPost of PER_POST) {
-    // ---------------------------------------------------------------- events
-    const statusCount = Math.round(EVENTS * STATUS_SHARE);
-    const inboundCount = EVENTS - statusCount;
-    // Each status points at an outbound message; a third each end sent / delivered / read.
+  type Ev = { tenant: number; payload: unknown; eventId: string; inboundWamid?: string };
+  type Body = { body: string; signature: string; events: number };
+  type EventSet = { events: Ev[]; bodies: Body[]; outbound: string[]; inbound: number };
+
+  /** count events (inbound texts over the tenants, plus statuses), grouped per tenant into signed POSTs. */
+  async function makeSet(count: number, perPost: number): Promise<EventSet> {
+    const statusCount = Math.round(count * STATUS_SHARE);
+    const inboundCount = count - statusCount;
+    // Each status points at an outbound message, which gets sent, delivered and read (in any order).
     const outbound: Array<{ wamid: string; tenant: number }> = [];
-    const perMessage = 3;
-    const messagesNeeded = Math.ceil(statusCount / perMessage);
+    const messagesNeeded = Math.ceil(statusCount / 3);
     for (let i = 0; i < messagesNeeded; i += 1000) {
       const chunk = Array.from({ length: Math.min(1000, messagesNeeded - i) }, (_, k) => ({
         wamid: `wamid.bench${randomBytes(12).toString("hex")}`,
@@ -144,7 +162,6 @@ async function main() {
       );
       outbound.push(...chunk);
     }
-    type Ev = { tenant: number; payload: unknown; eventId: string; inboundWamid?: string };
     const events: Ev[] = [];
     for (let i = 0; i < inboundCount; i++) {
       const tenant = i % TENANTS;
@@ -163,21 +180,18 @@ async function main() {
     }
     const statuses: StatusName[] = ["sent", "delivered", "read"];
     for (let i = 0; i < statusCount; i++) {
-      const o = outbound[Math.floor(i / perMessage)];
+      const o = outbound[Math.floor(i / 3)];
       events.push({
         tenant: o.tenant,
-        eventId: `status:${o.wamid}:${statuses[i % perMessage]}`,
-        payload: statusPayload(tenants[o.tenant].meta, { wamid: o.wamid, recipientId: "919000000000", status: statuses[i % perMessage] }),
+        eventId: `status:${o.wamid}:${statuses[i % 3]}`,
+        payload: statusPayload(tenants[o.tenant].meta, { wamid: o.wamid, recipientId: "919000000000", status: statuses[i % 3] }),
       });
     }
-    // Shuffle, then group per tenant into POSTs of perPost changes (Meta batches per WABA).
-    for (let i = events.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [events[i], events[j]] = [events[j], events[i]];
-    }
+    shuffle(events);
+    // Meta batches per WABA: a POST carries one tenant's changes.
     const byTenant = new Map<number, Ev[]>();
     for (const e of events) byTenant.set(e.tenant, [...(byTenant.get(e.tenant) ?? []), e]);
-    const bodies: Array<{ body: string; signature: string; events: number }> = [];
+    const bodies: Body[] = [];
     for (const list of byTenant.values()) {
       for (let i = 0; i < list.length; i += perPost) {
         const group = list.slice(i, i + perPost);
@@ -185,111 +199,130 @@ async function main() {
         bodies.push({ body, signature: signMetaPayload(body, secrets.META_APP_SECRET), events: group.length });
       }
     }
-    for (let i = bodies.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [bodies[i], bodies[j]] = [bodies[j], bodies[i]];
-    }
+    shuffle(bodies);
+    return { events, bodies, outbound: outbound.map((o) => o.wamid), inbound: inboundCount };
+  }
 
-    const fire = async () => {
-      const cpu0 = treeCpuSeconds(launcher.pid!);
-      const parts0 = cpuByPart(launcher.pid!);
-      const own0 = process.cpuUsage();
-      const load0 = loadavg()[0];
-      const latencies: number[] = new Array(bodies.length);
+  /** Sends the POSTs; closed loop (`concurrency` in flight, as fast as acknowledged) or at a fixed event rate. */
+  async function fire(bodies: Body[], mode: { rate?: number }) {
+    const cpu0 = treeCpuSeconds(launcher.pid!);
+    const parts0 = cpuByPart(launcher.pid!);
+    const own0 = process.cpuUsage();
+    const load0 = loadavg()[0];
+    const latencies: number[] = new Array(bodies.length);
+    let failures = 0;
+    const t0 = process.hrtime.bigint();
+    const one = async (i: number) => {
+      const s0 = process.hrtime.bigint();
+      const status = await post(http1, bodies[i].body, bodies[i].signature);
+      latencies[i] = Number(process.hrtime.bigint() - s0) / 1e6;
+      if (status !== 200) failures++;
+    };
+    if (mode.rate) {
+      // Open loop: POST i leaves at its scheduled time whatever the answers do (as Meta would).
+      const inFlight = new Set<Promise<void>>();
+      let sent = 0;
+      let scheduledEvents = 0;
+      for (let i = 0; i < bodies.length; i++) {
+        const due = Number(t0) / 1e6 + (scheduledEvents / mode.rate) * 1000;
+        scheduledEvents += bodies[i].events;
+        const wait = due - Number(process.hrtime.bigint()) / 1e6;
+        if (wait > 1) await sleep(wait);
+        const p = one(i).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        sent++;
+        if (inFlight.size >= 512) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+      void sent;
+    } else {
       let next = 0;
-      let failures = 0;
-      const t0 = process.hrtime.bigint();
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
-          for (;;) {
-            const i = next++;
-            if (i >= bodies.length) return;
-            const s = process.hrtime.bigint();
-            const status = await post(http1, bodies[i].body, bodies[i].signature);
-            latencies[i] = Number(process.hrtime.bigint() - s) / 1e6;
-            if (status !== 200) failures++;
-          }
+          for (let i = next++; i < bodies.length; i = next++) await one(i);
         }),
       );
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const own = process.cpuUsage(own0);
-      return {
-        seconds,
-        latencies: latencies.sort((a, b) => a - b),
-        failures,
-        serverCpu: treeCpuSeconds(launcher.pid!) - cpu0,
-        clientCpu: (own.user + own.system) / 1e6,
-        load: (load0 + loadavg()[0]) / 2,
-        cpu0,
-        parts: Object.fromEntries(Object.entries(cpuByPart(launcher.pid!)).map(([k, v]) => [k, v - (parts0[k] ?? 0)])),
-      };
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const own = process.cpuUsage(own0);
+    const events = bodies.reduce((n, b) => n + b.events, 0);
+    const parts = cpuByPart(launcher.pid!);
+    latencies.sort((a, b) => a - b);
+    return {
+      events,
+      seconds,
+      p50: pct(latencies, 50),
+      p99: pct(latencies, 99),
+      failures,
+      serverCpu: treeCpuSeconds(launcher.pid!) - cpu0,
+      clientCpu: (own.user + own.system) / 1e6,
+      load: (load0 + loadavg()[0]) / 2,
+      parts: Object.entries(parts)
+        .map(([k, v]) => [k, v - (parts0[k] ?? 0)] as const)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${Math.round((v / events) * 1e6)}`)
+        .join(", "),
     };
+  }
 
-    // Warm up the route (JIT, pool) with a few hundred POSTs of their own events.
+  const pending = async () =>
+    (await db.query<{ n: number }>("select count(*)::int as n from public.webhook_events where processed_at is null and org_id = any($1::uuid[])", [orgIds])).rows[0].n;
+  const drain = async () => {
+    while ((await pending()) > 0) await sleep(100);
+  };
+
+  const results: Array<Record<string, string | number>> = [];
+  for (const perPost of PER_POST) {
+    const saturate = await makeSet(EVENTS, perPost);
+    const paced = await makeSet(Math.min(EVENTS, RATE * 5), perPost);
     await warmUp(http1, tenants[0].meta, secrets.META_APP_SECRET);
 
-    const first = await fire();
-    const drainStart = Date.now();
-    const pending = async () =>
-      (await db.query<{ n: number }>("select count(*)::int as n from public.webhook_events where processed_at is null and org_id = any($1::uuid[])", [orgIds])).rows[0].n;
-    while ((await pending()) > 0) await sleep(100);
-    const drainSeconds = first.seconds + (Date.now() - drainStart) / 1000;
-    const cpuWithProcessing = treeCpuSeconds(launcher.pid!) - first.cpu0;
+    const closed = await fire(saturate.bodies, {});
+    await drain();
+    const open = await fire(paced.bodies, { rate: RATE });
+    await drain();
+    const replay = await fire([...saturate.bodies, ...paced.bodies], {});
+    await drain();
 
-    const replay = await fire();
-    while ((await pending()) > 0) await sleep(100);
-
-    // ---------------------------------------------------------------- count rows
-    const wamidsIn = events.flatMap((e) => (e.inboundWamid ? [e.inboundWamid] : []));
-    const stored = await db.query<{ n: number }>("select count(*)::int as n from public.messages where direction = 'inbound' and wamid = any($1)", [wamidsIn]);
-    const eventIds = events.map((e) => e.eventId);
-    const evRows = await db.query<{ n: number; processed: number }>(
-      "select count(*)::int as n, count(processed_at)::int as processed from public.webhook_events where source = 'meta' and event_id = any($1)",
-      [eventIds],
+    // Count rows: every event stored once, every inbound message once, every message at read.
+    const all = [...saturate.events, ...paced.events];
+    const inboundWamids = all.flatMap((e) => (e.inboundWamid ? [e.inboundWamid] : []));
+    const eventIds = all.map((e) => e.eventId);
+    const outbound = [...saturate.outbound, ...paced.outbound];
+    const { rows: [c] } = await db.query<{ inbound: number; events: number; unprocessed: number; dup_events: number; dup_messages: number; read: number }>(
+      `select
+         (select count(*)::int from public.messages where direction = 'inbound' and wamid = any($1)) as inbound,
+         (select count(*)::int from public.webhook_events where source = 'meta' and event_id = any($2)) as events,
+         (select count(*)::int from public.webhook_events where source = 'meta' and event_id = any($2) and processed_at is null) as unprocessed,
+         (select count(*)::int from (select event_id from public.webhook_events where event_id = any($2) group by event_id having count(*) > 1) d) as dup_events,
+         (select count(*)::int from (select wamid from public.messages where wamid = any($1) group by wamid having count(*) > 1) d) as dup_messages,
+         (select count(*)::int from public.messages where wamid = any($3) and status = 'read') as read`,
+      [inboundWamids, eventIds, outbound],
     );
-    const dupEvents = await db.query<{ n: number }>(
-      "select count(*)::int as n from (select event_id from public.webhook_events where event_id = any($1) group by event_id having count(*) > 1) d",
-      [eventIds],
-    );
-    const finalStatus = await db.query<{ status: string; n: number }>(
-      "select status, count(*)::int as n from public.messages where wamid = any($1) group by status order by status",
-      [outbound.map((o) => o.wamid)],
-    );
-    const expectedRead = outbound.length;
-    const lost = inboundCount - stored.rows[0].n + (events.length - evRows.rows[0].n);
-    const duplicated = dupEvents.rows[0].n;
-    const readCount = finalStatus.rows.find((r) => r.status === "read")?.n ?? 0;
-
-    const eventsPerSecond = events.length / first.seconds;
-    results.push({
+    const lost = inboundWamids.length - c.inbound + (eventIds.length - c.events);
+    const r = {
       "events/POST": perPost,
-      POSTs: bodies.length,
-      events: events.length,
-      "events/s": Math.round(eventsPerSecond),
-      "POSTs/s": Math.round(bodies.length / first.seconds),
-      "ack p50 ms": fmt(pct(first.latencies, 50), 2),
-      "ack p99 ms": fmt(pct(first.latencies, 99), 2),
-      // CPU the app (Next.js + Postgres + worker) spent per event while the POSTs ran — the figure
+      "saturation events/s": Math.round(closed.events / closed.seconds),
+      [`saturation ack p50/p99 ms (${CONCURRENCY} in flight)`]: `${fmt(closed.p50, 1)} / ${fmt(closed.p99, 1)}`,
+      [`at ${RATE} events/s offered: achieved events/s`]: Math.round(open.events / open.seconds),
+      [`at ${RATE} events/s offered: ack p50/p99 ms`]: `${fmt(open.p50, 1)} / ${fmt(open.p99, 1)}`,
+      // CPU the app (Next.js + Postgres + worker) spent per event while the POSTs ran: the figure
       // that does not depend on what else the shared machine is doing.
-      "server CPU µs/event": Math.round((first.serverCpu / events.length) * 1e6),
-      "server CPU µs/event, incl. processing": Math.round((cpuWithProcessing / events.length) * 1e6),
-      "client CPU µs/event": Math.round((first.clientCpu / events.length) * 1e6),
-      "CPU µs/event by part": Object.entries(first.parts)
-        .filter(([, v]) => v > 0)
-        .map(([k, v]) => `${k} ${Math.round((v / events.length) * 1e6)}`)
-        .join(", "),
-      "2 idle cores ≈ events/s": Math.round(2 / ((first.serverCpu + first.clientCpu) / events.length)),
-      "load average": fmt(first.load, 1),
-      "non-200": first.failures + replay.failures,
-      "processed events/s": Math.round(events.length / drainSeconds),
-      "replay events/s": Math.round(events.length / replay.seconds),
-      "replay p50 ms": fmt(pct(replay.latencies, 50), 2),
+      "server CPU µs/event": Math.round((closed.serverCpu / closed.events) * 1e6),
+      "  by process": closed.parts,
+      "client CPU µs/event": Math.round((closed.clientCpu / closed.events) * 1e6),
+      "2 idle cores ≈ events/s": Math.round(2 / ((closed.serverCpu + closed.clientCpu) / closed.events)),
+      "load average (others)": fmt(closed.load, 1),
+      "replay events/s": Math.round(replay.events / replay.seconds),
+      "non-200": closed.failures + open.failures + replay.failures,
+      "events / unprocessed": `${c.events} / ${c.unprocessed}`,
       lost,
-      duplicated,
-      "statuses at read": `${readCount}/${expectedRead}`,
-    });
-    console.log(`\n  ${perPost} event(s) per POST`);
-    for (const [k, v] of Object.entries(results[results.length - 1])) console.log(`    ${k.padEnd(20)} ${v}`);
+      duplicated: c.dup_events + c.dup_messages,
+      "messages at read": `${c.read}/${outbound.length}`,
+    };
+    results.push(r);
+    console.log(`\n  ${perPost} event(s) per POST (${all.length} events, then all replayed)`);
+    for (const [k, v] of Object.entries(r)) console.log(`    ${k.padEnd(44)} ${v}`);
   }
 
   // ---------------------------------------------------------------- where the time goes
@@ -358,7 +391,9 @@ async function main() {
 
   console.log(`\n  Targets: ≥ 3,000 events/s and p50 < 25 ms.`);
   for (const r of results) {
-    console.log(`    ${r["events/POST"]} event(s)/POST: ${r["events/s"]} events/s, p50 ${r["ack p50 ms"]} ms, p99 ${r["ack p99 ms"]} ms, lost ${r.lost}, duplicated ${r.duplicated}`);
+    console.log(`    ${r["events/POST"]} event(s)/POST: saturation ${r["saturation events/s"]} events/s; at ${RATE}/s offered ` +
+      `${r[`at ${RATE} events/s offered: achieved events/s`]} events/s, p50/p99 ${r[`at ${RATE} events/s offered: ack p50/p99 ms`]} ms; ` +
+      `lost ${r.lost}, duplicated ${r.duplicated}`);
   }
 }
 
