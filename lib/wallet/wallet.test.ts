@@ -122,3 +122,19 @@ describe("low balance", () => {
     expect(notices.rows[0].data.balance_paise).toBe(80);
   });
 });
+
+describe("low balance by adjustment", () => {
+  it("a negative adjustment that crosses the threshold records one notice", async () => {
+    const { orgId } = await makeOrg();
+    await withService(async (db) => {
+      await db.query("update public.organizations set low_balance_threshold_paise = 100 where id = $1", [orgId]);
+      await credit(db, { orgId, amountPaise: 150, reference: `test:${randomUUID()}` });
+    });
+    const r = await withService((db) =>
+      credit(db, { orgId, amountPaise: -100, reference: `adj:${randomUUID()}`, kind: "adjustment" }),
+    );
+    expect(r).toMatchObject({ status: "applied", balancePaise: 50, crossedLowBalance: true });
+    const n = await withService((db) => db.query("select count(*)::int n from public.notifications where org_id = $1 and kind = 'low_balance'", [orgId]));
+    expect(n.rows[0].n).toBe(1);
+  });
+});

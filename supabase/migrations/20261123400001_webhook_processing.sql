@@ -6,10 +6,24 @@
 -- wamid the send pipeline has not stored yet).
 alter table public.webhook_events add column next_attempt_at timestamptz;
 
--- The Meta timestamp of the last STOP/START keyword applied to this contact. Webhooks arrive out of
--- order, so a keyword only changes opted_out when it is at least as new as the last one applied.
--- A manual change of opted_out should set it to now() as well.
+-- When the contact's consent last changed: the Meta timestamp of the last STOP/START keyword
+-- applied, or the time of a manual change. Webhooks arrive out of order, so a keyword only changes
+-- opted_out when it is at least as new as the last change.
 alter table public.contacts add column consent_changed_at timestamptz;
+
+-- A change of opted_out that does not say when (the dashboard, the API, a CSV import) happened now.
+create function private.stamp_consent_change() returns trigger
+language plpgsql set search_path = '' as $$
+begin
+  new.consent_changed_at := now();
+  return new;
+end
+$$;
+revoke all on function private.stamp_consent_change() from public, anon, authenticated;
+create trigger contacts_stamp_consent_change before update of opted_out on public.contacts
+  for each row
+  when (old.opted_out is distinct from new.opted_out and new.consent_changed_at is not distinct from old.consent_changed_at)
+  execute function private.stamp_consent_change();
 
 -- Statuses of an outbound message move forward only: pending < sent < delivered < read.
 -- failed ranks with delivered: it applies over pending and sent (Meta reports failed after sent),

@@ -73,3 +73,20 @@ describe("STOP / START keywords", () => {
     expect((await contact(orgId, other)).opted_out).toBe(true);
   });
 });
+
+describe("manual consent changes and keywords", () => {
+  it("a keyword sent before a manual opt-in does not undo it; one sent after does", async () => {
+    const { orgId, channel } = await makeOrgWithChannel();
+    const from = waId();
+    const before = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    await postWebhook(server.url, inboundTextPayload(channel.meta, { from, wamid: wamid(), text: "STOP", at: new Date(before.getTime() - 60_000) }));
+    // The business opts the contact back in by hand (as the contacts service does: no consent time given).
+    await withService((db) => db.query("update public.contacts set opted_out = false, opted_out_at = null where org_id = $1 and wa_id = $2", [orgId, from]));
+    // A STOP sent a minute ago, delivered only now: older than the manual change.
+    await postWebhook(server.url, inboundTextPayload(channel.meta, { from, wamid: wamid(), text: "STOP", at: before }));
+    expect((await contact(orgId, from)).opted_out).toBe(false);
+    // A STOP sent after the change applies.
+    await postWebhook(server.url, inboundTextPayload(channel.meta, { from, wamid: wamid(), text: "STOP", at: new Date(Date.now() + 2_000) }));
+    expect((await contact(orgId, from)).opted_out).toBe(true);
+  });
+});

@@ -3,7 +3,9 @@ import { requirePageOrg } from "@/app/_server/page-caller";
 import { ApiKeysManager } from "@/components/settings/api-keys-manager";
 import { OrgProfileForm } from "@/components/settings/org-profile-form";
 import { TeamManager } from "@/components/settings/team-manager";
+import { SimulateInboundForm } from "@/components/sandbox/simulate-inbound-form";
 import { Card, PageHeader } from "@/components/ui";
+import { sandboxEnabled } from "@/lib/config/env";
 import { withTenant } from "@/lib/db/tx";
 import { formatPaise } from "@/lib/money/format";
 
@@ -50,6 +52,17 @@ export default async function SettingsPage() {
             Send <code className="font-mono">Authorization: Bearer &lt;key&gt;</code> to the API. Keys act as this organization.
           </p>
           <ApiKeysManager />
+        </Card>
+      ) : null}
+      {sandboxEnabled() ? (
+        <Card>
+          <h2 className="mb-1 text-lg font-semibold">Sandbox tools</h2>
+          <p className="mb-4 text-sm text-muted">
+            Nothing here reaches WhatsApp. Simulate a customer writing to one of your sandbox numbers; it goes through
+            the real signed webhook. Sandbox recipients ending in 0190 (expired token), 0429 (throttled) or 1026
+            (undeliverable) fail on purpose so you can see refunds.
+          </p>
+          <SimulateInboundForm />
         </Card>
       ) : null}
     </div>
