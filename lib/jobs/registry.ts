@@ -3,6 +3,7 @@ import { withService } from "../db/tx";
 import { reconcileSendsJob } from "../messaging/reconcile";
 import { emailLowBalanceNotices } from "../notifications/low-balance-email";
 import { reconcilePendingPayments } from "../payments/reconcile";
+import { webhookSweepJob } from "../whatsapp/webhook-process";
 
 // Periodic sweeps the worker runs. Each service adds its own entry here.
 export interface PeriodicJob {
@@ -20,4 +21,6 @@ export const periodicJobs: PeriodicJob[] = [
   { name: "notifications.low-balance-email", intervalMs: 15_000, run: () => emailLowBalanceNotices() },
   // Pending sends: retries after throttling/5xx, refunds after crashes (lib/messaging/reconcile.ts).
   reconcileSendsJob,
+  // Meta webhook events the route could not finish in-process (failed statuses, auto-replies, early statuses).
+  webhookSweepJob,
 ];
