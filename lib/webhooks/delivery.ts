@@ -40,6 +40,8 @@ export interface DeliveryOptions {
   leaseSeconds?: number;
   policy?: UrlPolicy;
   resolve?: Resolver;
+  /** Only these organizations' deliveries (a sweep for some tenants; tests sharing one database). */
+  orgIds?: string[];
 }
 
 export function defaultUrlPolicy(): UrlPolicy {
@@ -95,6 +97,7 @@ const CLAIM_DUE = `
   with due as (
     select d.id from public.webhook_deliveries d
      where d.status in ('pending', 'failed') and d.next_attempt_at <= $1
+       and ($6::uuid[] is null or d.org_id = any ($6::uuid[]))
      order by d.next_attempt_at
      limit $4
      for update skip locked
@@ -105,6 +108,7 @@ const CLAIM_IDS = `
   with due as (
     select d.id from public.webhook_deliveries d
      where d.id = any ($4::bigint[]) and d.status in ('pending', 'failed') and d.next_attempt_at <= $1
+       and ($6::uuid[] is null or d.org_id = any ($6::uuid[]))
      for update skip locked
   ) ${CLAIM_UPDATE}`;
 
@@ -116,6 +120,7 @@ async function claim(sql: string, now: Date, arg: number | number[], o: Delivery
       DELIVERY_DEFAULTS.pausedRecheckSeconds,
       arg,
       sql === CLAIM_IDS,
+      o.orgIds ?? null,
     ]),
   );
   return rows;
