@@ -93,21 +93,26 @@ const CLAIM_UPDATE = `
   returning d.id, d.org_id, d.endpoint_id, d.event_id, d.event_type, d.payload, d.attempts, d.created_at, d.retry_until,
             (e.enabled or $5) as enabled, e.url, e.secret_encrypted, e.previous_secret_encrypted, e.previous_secret_expires_at`;
 
+// Due by our clock or the database's (rows are queued with the database's now(), which may be a
+// moment ahead of this process's clock; tests inject a clock far ahead).
 const CLAIM_DUE = `
   with due as (
     select d.id from public.webhook_deliveries d
-     where d.status in ('pending', 'failed') and d.next_attempt_at <= $1
+     where d.status in ('pending', 'failed') and d.next_attempt_at <= greatest($1::timestamptz, now())
        and ($6::uuid[] is null or d.org_id = any ($6::uuid[]))
      order by d.next_attempt_at
      limit $4
      for update skip locked
   ) ${CLAIM_UPDATE}`;
 
-// For "send test event" and "retry": these rows, if due and not held by a worker right now.
+// For "send test event" and "retry": these rows (just queued by the caller), unless a worker holds
+// one right now. Judged by claimed_at, not next_attempt_at: the caller queued them with the
+// database's clock, which can be a fraction of a millisecond ahead of ours.
 const CLAIM_IDS = `
   with due as (
     select d.id from public.webhook_deliveries d
-     where d.id = any ($4::bigint[]) and d.status in ('pending', 'failed') and d.next_attempt_at <= $1
+     where d.id = any ($4::bigint[]) and d.status in ('pending', 'failed')
+       and (d.claimed_at is null or d.claimed_at <= $1::timestamptz - make_interval(secs => $2))
        and ($6::uuid[] is null or d.org_id = any ($6::uuid[]))
      for update skip locked
   ) ${CLAIM_UPDATE}`;
