@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import useSWR from "swr";
 import useSWRInfinite from "swr/infinite";
 import { Badge, Button, EmptyState, Field, Input } from "@/components/ui";
@@ -55,11 +55,31 @@ const STATUS_LABEL: Record<DeliveryStatus, string> = {
 };
 
 const when = (s: string | null) => (s ? new Date(s).toLocaleString("en-IN", { dateStyle: "medium", timeStyle: "short" }) : "—");
+/** Today's times as "1:42 pm", older ones with their date. */
+const short = (s: string | null) => {
+  if (!s) return "—";
+  const d = new Date(s);
+  return d.toDateString() === new Date().toDateString()
+    ? d.toLocaleTimeString("en-IN", { timeStyle: "short" })
+    : d.toLocaleString("en-IN", { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
+};
+
+/** The receiver's answer in one line: HTTP code, or the reason there was none. */
+function answerOf(d: Delivery): string {
+  if (d.last_status_code) return `HTTP ${d.last_status_code}`;
+  return d.last_error ?? "—";
+}
 
 function CopySecret({ secret, title, onDismiss }: { secret: string; title: string; onDismiss: () => void }) {
   const [copied, setCopied] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  // The form that produced the secret may be far below: bring the secret into view and focus Copy.
+  useEffect(() => {
+    box.current?.scrollIntoView({ block: "center" });
+    box.current?.querySelector("button")?.focus({ preventScroll: true });
+  }, [secret]);
   return (
-    <div className="rounded-lg border border-accent bg-accent/10 p-4" role="status">
+    <div ref={box} className="rounded-lg border border-accent bg-accent/10 p-4" role="status">
       <p className="font-medium">{title}</p>
       <p className="mt-1 text-sm text-muted">Copy it now: it will not be shown again. Use it to check the X-Webhook-Signature header.</p>
       <div className="mt-2 flex flex-wrap items-center gap-2">
@@ -134,8 +154,30 @@ function DeliveryLog({ endpointId }: { endpointId: string }) {
       ) : error ? (
         <p className="text-sm text-danger">Could not load deliveries: {error.message}</p>
       ) : rows.length ? (
-        <div className="overflow-x-auto rounded-lg border border-border">
-          <table className="w-full min-w-[44rem] text-left text-sm">
+        <>
+        <ul className="divide-y divide-border rounded-lg border border-border sm:hidden">
+          {rows.map((d) => (
+            <li key={d.id} className="space-y-1 p-3 text-sm">
+              <div className="flex items-center justify-between gap-2">
+                <span className="font-medium">{d.event_type}</span>
+                <Badge tone={STATUS_TONE[d.status]}>{STATUS_LABEL[d.status]}</Badge>
+              </div>
+              <div className="truncate font-mono text-xs text-muted" title={d.event_id}>
+                {d.event_id}
+              </div>
+              <div className="text-xs text-muted">
+                {short(d.created_at)} · {d.attempts} {d.attempts === 1 ? "attempt" : "attempts"} ·{" "}
+                <span className={d.status === "succeeded" ? undefined : "text-danger"}>{answerOf(d)}</span>
+                {d.status === "failed" && d.next_attempt_at ? ` · next at ${short(d.next_attempt_at)}` : ""}
+              </div>
+              <Button variant="secondary" className="px-3 py-1" disabled={busy === d.id} onClick={() => retry(d)} aria-label={`Retry ${d.event_id}`}>
+                {busy === d.id ? "Sending…" : d.status === "succeeded" ? "Resend" : "Retry"}
+              </Button>
+            </li>
+          ))}
+        </ul>
+        <div className="hidden overflow-x-auto rounded-lg border border-border sm:block">
+          <table className="w-full text-left text-sm">
             <thead className="bg-surface-2 text-muted">
               <tr>
                 <th className="p-2 font-medium">Event</th>
@@ -153,36 +195,30 @@ function DeliveryLog({ endpointId }: { endpointId: string }) {
                 <tr key={d.id} className="align-top">
                   <td className="p-2">
                     <div className="font-medium">{d.event_type}</div>
-                    <div className="max-w-56 truncate font-mono text-xs text-muted" title={d.event_id}>
+                    <div className="max-w-44 truncate font-mono text-xs text-muted" title={d.event_id}>
                       {d.event_id}
                     </div>
                   </td>
-                  <td className="p-2">
+                  <td className="p-2 whitespace-nowrap">
                     <Badge tone={STATUS_TONE[d.status]}>{STATUS_LABEL[d.status]}</Badge>
-                    <div className="mt-1 text-xs text-muted">
-                      {d.status === "succeeded"
-                        ? when(d.delivered_at)
-                        : d.status === "failed"
-                          ? `next ${when(d.next_attempt_at)}`
-                          : d.status === "dead"
-                            ? when(d.last_attempt_at)
-                            : ""}
-                    </div>
+                    {d.status === "failed" && d.next_attempt_at ? (
+                      <div className="mt-1 text-xs text-muted">next at {short(d.next_attempt_at)}</div>
+                    ) : null}
                   </td>
                   <td className="p-2">{d.attempts}</td>
                   <td className="p-2">
                     {d.last_status_code ? <span className="font-mono">HTTP {d.last_status_code}</span> : null}
                     {d.last_error && d.last_error !== `HTTP ${d.last_status_code}` ? (
-                      <div className="max-w-64 text-xs text-danger">{d.last_error}</div>
+                      <div className="max-w-44 text-xs text-danger">{d.last_error}</div>
                     ) : null}
                     {d.last_response_snippet ? (
-                      <div className="max-w-64 truncate font-mono text-xs text-muted" title={d.last_response_snippet}>
+                      <div className="max-w-44 truncate font-mono text-xs text-muted" title={d.last_response_snippet}>
                         {d.last_response_snippet}
                       </div>
                     ) : null}
                     {!d.last_status_code && !d.last_error ? <span className="text-muted">—</span> : null}
                   </td>
-                  <td className="p-2 whitespace-nowrap">{when(d.created_at)}</td>
+                  <td className="p-2 whitespace-nowrap">{short(d.created_at)}</td>
                   <td className="p-2 text-right">
                     <Button variant="ghost" disabled={busy === d.id} onClick={() => retry(d)} aria-label={`Retry ${d.event_id}`}>
                       {busy === d.id ? "Sending…" : d.status === "succeeded" ? "Resend" : "Retry"}
@@ -193,6 +229,7 @@ function DeliveryLog({ endpointId }: { endpointId: string }) {
             </tbody>
           </table>
         </div>
+        </>
       ) : (
         <p className="text-sm text-muted">No deliveries{status ? ` with this status` : " yet"}. Send a test event to see one here.</p>
       )}
@@ -231,6 +268,7 @@ function EndpointRow({
     } finally {
       setBusy(undefined);
     }
+    await onChanged();
   }
 
   const test = () =>
@@ -241,33 +279,29 @@ function EndpointRow({
           ? { ok: true, text: `Test event delivered: your endpoint answered HTTP ${d.last_status_code}.` }
           : { ok: false, text: `Test event failed: ${d.last_error ?? d.status}.` },
       );
-      await onChanged();
     });
   const toggle = () =>
     act("toggle", async () => {
       await api(`/api/settings/webhooks/${e.id}`, { method: "PATCH", body: { enabled: !e.enabled } });
-      await onChanged();
     });
   const rotate = () => {
     if (!confirm("Create a new signing secret? The current one keeps working for 24 hours so you can update your receiver.")) return;
     void act("rotate", async () => {
       const r = await api<{ secret: string }>(`/api/settings/webhooks/${e.id}/rotate-secret`, { method: "POST" });
       onSecret({ secret: r.secret, title: `New signing secret for ${e.url}` });
-      await onChanged();
     });
   };
   const remove = () => {
     if (!confirm(`Delete the endpoint ${e.url}? Its delivery log is deleted too.`)) return;
     void act("delete", async () => {
       await api(`/api/settings/webhooks/${e.id}`, { method: "DELETE" });
-      await onChanged();
     });
   };
 
   return (
     <li className="p-4">
-      <div className="flex flex-wrap items-start justify-between gap-3">
-        <div className="min-w-0 flex-1 space-y-1">
+      <div className="space-y-3">
+        <div className="min-w-0 space-y-1">
           <div className="flex flex-wrap items-center gap-2">
             <span className="break-all font-mono text-sm">{e.url}</span>
             <Badge tone={e.enabled ? "success" : "neutral"}>{e.enabled ? "enabled" : "disabled"}</Badge>
