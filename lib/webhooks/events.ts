@@ -85,12 +85,14 @@ export const eventIds = {
  * `db` must be a service-role transaction (withService); org_id must come from verified data.
  */
 export async function emitEvent(db: Db, event: WebhookEvent): Promise<number> {
-  const r = await db.query(
-    `insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, payload)
-     select e.org_id, e.id, $2, $3, $4::jsonb from public.webhook_endpoints e
-      where e.org_id = $1 and e.enabled and $3 = any (e.events)
-     on conflict (endpoint_id, event_id) do nothing`,
-    [event.orgId, event.id, event.type, JSON.stringify(event.data)],
-  );
+  // A named statement: parsed and planned once per connection, not on every event.
+  const r = await db.query({
+    name: "webhooks.emit_event",
+    text: `insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, payload)
+           select e.org_id, e.id, $2, $3, $4::jsonb from public.webhook_endpoints e
+            where e.org_id = $1 and e.enabled and $3 = any (e.events)
+           on conflict (endpoint_id, event_id) do nothing`,
+    values: [event.orgId, event.id, event.type, JSON.stringify(event.data)],
+  });
   return r.rowCount ?? 0;
 }
