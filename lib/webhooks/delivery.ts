@@ -3,7 +3,7 @@ import { withService } from "../db/tx";
 import type { PeriodicJob } from "../jobs/registry";
 import { logger } from "../log";
 import { postWebhook, type PostResult } from "./http-post";
-import { decryptSecret } from "./secret-box";
+import { decryptSecret } from "../crypto/secrets";
 import { signatureHeader } from "./signature";
 import { BlockedTargetError, resolveDeliveryTarget, type Resolver, type UrlPolicy } from "./url-policy";
 

@@ -3,7 +3,7 @@ import { withService, type Db } from "../db/tx";
 import { ApiError } from "../http/errors";
 import { DELIVERY_DEFAULTS, deliverNow, type DeliveryOptions } from "./delivery";
 import { TEST_EVENT_TYPE, type WebhookEventType } from "./events";
-import { encryptSecret } from "./secret-box";
+import { encryptSecret } from "../crypto/secrets";
 import { generateWebhookSecret } from "./signature";
 
 // Tenants' webhook endpoints and their delivery log. Reads take the caller's tenant transaction

@@ -91,3 +91,43 @@ describe("inbound → auto-reply → statuses, through real HTTP on both sides",
     expect(await withService((db) => getBalance(db, t.orgId))).toBe(980);
   });
 });
+
+describe("tenant webhooks from the message loop", () => {
+  it("an inbound message and each forward status become one delivery each for a subscribed endpoint", async () => {
+    const t = await makeTenant({ balancePaise: 1_000 });
+    await withService((db) =>
+      db.query(
+        `insert into public.webhook_endpoints (org_id, url, events, secret_encrypted)
+         select $1, 'https://hooks.example.test/wa', array['message.received', 'message.status'], 'x'`,
+        [t.orgId],
+      ),
+    );
+    await withService((db) =>
+      db.query("insert into public.automation_rules (org_id, name, match_type, keyword, reply_text) values ($1, 'Hi', 'exact', 'hi', 'Hello!')", [t.orgId]),
+    );
+    const from = phone().slice(1);
+    const raw = JSON.stringify(
+      inboundTextPayload({ phoneNumberId: t.channel.phone_number_id, displayPhoneNumber: t.channel.display_phone_number }, { from, wamid: `wamid.hook-${Date.now()}`, text: "hi" }),
+    );
+    const sig = signMetaPayload(raw, process.env.META_APP_SECRET!);
+    for (let i = 0; i < 2; i++) {
+      await fetch(`${app.url}/api/webhook`, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": sig }, body: raw });
+    }
+    const types = await waitFor(
+      () =>
+        withService(async (db) => {
+          await sweepWebhookEvents({ orgIds: [t.orgId] });
+          const { rows } = await db.query<{ event_type: string; status: string | null }>(
+            "select event_type, payload ->> 'status' as status from public.webhook_deliveries where org_id = $1 order by id",
+            [t.orgId],
+          );
+          return rows.map((r) => `${r.event_type}${r.status ? `:${r.status}` : ""}`);
+        }),
+      (rows) => rows.includes("message.status:read"),
+    );
+    // Statuses that arrive together move the message straight to the furthest one, so `delivered`
+    // may be folded into `read`; each event is delivered at most once, in order.
+    expect(types.filter((x) => x !== "message.status:delivered")).toEqual(["message.received", "message.status:sent", "message.status:read"]);
+    expect(new Set(types).size).toBe(types.length);
+  });
+});
