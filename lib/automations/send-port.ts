@@ -1,8 +1,7 @@
+import { sendMessage } from "../messaging/send";
 import type { AutoReplySend } from "./auto-reply";
 
-// The one place auto-replies reach the send pipeline (lib/messaging/send.ts, branch `send`).
-// Until that branch is merged there is nothing to call: the reply attempt fails as retryable and
-// the webhook sweep tries again later.
-export const sendAutoReply: AutoReplySend = async () => {
-  throw new Error("The send pipeline (lib/messaging/send.ts) is not available yet");
-};
+// The one place auto-replies reach the send pipeline. sendMessage charges the fee, refunds per
+// policy, and answers a second call for the same inbound message (reply_to_message_id is unique)
+// with the first result, charging nothing.
+export const sendAutoReply: AutoReplySend = (input) => sendMessage(input);
