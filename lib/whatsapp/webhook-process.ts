@@ -1,3 +1,4 @@
+import { markTokenExpired } from "../channels/channels";
 import { consentKeyword } from "../contacts/consent";
 import { withService, type Db } from "../db/tx";
 import { ApiError } from "../http/errors";
@@ -263,7 +264,7 @@ async function handleStatus(db: Db, ev: Claimed): Promise<Outcome> {
       }
     }
     if (isTokenError(error?.code) && moved.channel_id) {
-      await db.query("update public.channels set status = 'token_expired', updated_at = now() where id = $1", [moved.channel_id]);
+      await markTokenExpired(db, moved.channel_id);
     }
   }
   return { id: ev.id, done: true, note: null };

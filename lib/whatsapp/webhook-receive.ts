@@ -1,4 +1,4 @@
-import { getPool } from "../db/pool";
+import { servicePrepared } from "../db/service-query";
 import { ApiError } from "../http/errors";
 import { logger } from "../log";
 import { MalformedWebhookError, parseWebhook, type WebhookEvent } from "./webhook-events";
@@ -64,13 +64,13 @@ export async function receiveWebhook(rawBody: string): Promise<ReceiveResult> {
     throw err;
   }
   if (!events.length) return { events: 0, stored: 0, pendingIds: [] };
-  // One round trip in autocommit: the function switches to service_role itself and commits with
-  // the statement, so an answer from here means every event of the POST is durably stored.
-  const { rows } = await getPool().query<{ id: number; event_id: string; org_id: string | null; pending: boolean }>({
-    name: "webhook_ingest",
-    text: INGEST,
-    values: [JSON.stringify(events.map(toRow))],
-  });
+  // One round trip in autocommit, as service_role: an answer from here means every event of the
+  // POST is durably stored (committed with the statement).
+  const { rows } = await servicePrepared<{ id: number; event_id: string; org_id: string | null; pending: boolean }>(
+    "webhook_ingest",
+    INGEST,
+    [JSON.stringify(events.map(toRow))],
+  );
   const unrouted = rows.filter((r) => r.org_id === null);
   if (unrouted.length) {
     const byId = new Map(events.map((e) => [e.eventId, e]));

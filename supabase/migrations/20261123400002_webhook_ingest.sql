@@ -3,14 +3,12 @@
 -- to their messages (forward only). What is left for the slow half (webhook-process.ts) stays
 -- unprocessed: failed statuses (refunds), statuses whose message is not stored yet, and inbound
 -- messages of organizations with an enabled auto-reply rule. See lib/whatsapp/webhook-receive.ts
--- for the rules it keeps. A function so that the route needs one round trip in autocommit — no
--- BEGIN, role switch and COMMIT around it — and so that its plan is cached per connection.
--- It runs as service_role (SET role), like every system path, whoever the connecting user is.
+-- for the rules it keeps. A function so that the route needs one round trip in autocommit (called
+-- through the service_role session pool, lib/db/service-query.ts) and its plan is cached per connection.
 create function private.ingest_meta_events(p_events jsonb)
 returns table (id bigint, event_id text, org_id uuid, pending boolean)
 language plpgsql volatile
 set search_path = ''
-set role = service_role
 as $fn$
 #variable_conflict use_column
 begin
