@@ -11,7 +11,7 @@ test.setTimeout(180_000);
 
 async function simulateCustomer(page: Page, from: string, name: string, text: string) {
   const details = page.locator("details", { hasText: "simulate a customer" });
-  if (!(await details.getAttribute("open"))) await details.locator("summary").click();
+  if ((await details.getAttribute("open")) === null) await details.locator("summary").click();
   await details.getByLabel("From (customer's WhatsApp number)").fill(from);
   await details.getByLabel("Customer name").fill(name);
   await details.getByLabel("Their message").fill(text);
