@@ -4,6 +4,8 @@ import { openApiDocument } from "@/lib/api/catalog";
 import { env } from "@/lib/config/env";
 
 export const metadata: Metadata = { title: "API reference" };
+// Rendered per request: the base URL comes from the server's configuration, not the build machine.
+export const dynamic = "force-dynamic";
 
 type Param = { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> };
 type Op = {
