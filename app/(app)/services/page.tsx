@@ -59,7 +59,7 @@ export default async function ServicesPage() {
         ["Instagram messaging", "Reply to Instagram Direct messages from the same inbox."],
         ["Messenger", "Facebook Messenger conversations beside WhatsApp."],
       ].map(([name, text]) => (
-        <Card key={name} className="opacity-80">
+        <Card key={name} className="border-dashed">
           <div className="flex items-start justify-between gap-3">
             <div>
               <h2 className="text-lg font-semibold">{name}</h2>
