@@ -1,6 +1,6 @@
 // npm run bench:webhook — Meta webhook ingestion against the production build.
 //
-//   npm run bench:webhook -- [--events 30000] [--per-post 1,10] [--concurrency 32] [--rate 3000]
+//   npm run bench:webhook -- [--events 10000] [--per-post 1,10] [--concurrency 32] [--rate 3000]
 //                            [--tenants 20] [--reply-tenants 2] [--status-share 0.3] [--no-build] [--worker false] [--profile]
 //
 // 1. `next build` (unless --no-build), then the launcher in start mode on its own DATA_DIR
@@ -32,7 +32,7 @@ import { combineChanges, inboundTextPayload, statusPayload, type Metadata, type 
 
 const { values: args } = parseArgs({
   options: {
-    events: { type: "string", default: "30000" },
+    events: { type: "string", default: "10000" },
     "per-post": { type: "string", default: "1,10" },
     concurrency: { type: "string", default: "32" },
     tenants: { type: "string", default: "20" },
