@@ -46,7 +46,7 @@ if (process.env.START_WORKER !== "false") {
 
 console.log(`
   WhatsApp platform ${mode === "dev" ? "(development)" : "(production build)"} on ${process.env.APP_URL}
-  Database: ${embedded ? "embedded PostgreSQL (.data/pg)" : "DATABASE_URL"}${seeded ? " — demo data seeded" : ""}
+  Database: ${embedded ? `embedded PostgreSQL (${process.env.DATA_DIR ?? ".data"}/pg)` : "DATABASE_URL"}${seeded ? " — demo data seeded" : ""}
   Integrations: ${sandboxOn ? "SANDBOX (no real WhatsApp messages or payments)" : "live"}
   ${embedded ? `Demo login: ${DEMO.ownerEmail} / ${DEMO.ownerPassword}
   Operator:   ${DEMO.operatorEmail} / ${DEMO.operatorPassword}` : ""}

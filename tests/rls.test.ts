@@ -99,6 +99,22 @@ const FIXTURES: Record<string, Fixture> = {
   notifications: {
     seed: insert("insert into public.notifications (org_id, kind, title) values ($1, 'fixture', 'Fixture notice')", (c) => [c.orgId]),
   },
+  webhook_endpoints: {
+    seed: insert(
+      "insert into public.webhook_endpoints (org_id, url, events, secret_encrypted) values ($1, $2, '{message.status}', 'v1.fixture')",
+      (c) => [c.orgId, `https://${c.tag}.example.com/hook`],
+    ),
+  },
+  webhook_deliveries: {
+    seed: insert(
+      `with e as (
+         insert into public.webhook_endpoints (org_id, url, events, secret_encrypted)
+         values ($1, 'https://fixture.example.com/hook', '{message.status}', 'v1.fixture') returning id, org_id)
+       insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, payload)
+       select org_id, id, $2, 'message.status', '{}' from e`,
+      (c) => [c.orgId, `evt-${c.tag}`],
+    ),
+  },
   invitations: {
     seed: insert("insert into public.invitations (org_id, email, role, token_hash) values ($1, $2, 'agent', $3)", (c) => [
       c.orgId,

@@ -30,3 +30,23 @@ describe("month usage", () => {
     expect(hidden).toEqual({ messagesSent: 0, messagesFailed: 0, messagesReceived: 0, feesPaidPaise: 0, refundsPaise: 0 });
   });
 });
+
+describe("home page figures", () => {
+  it("counts today's messages by status and lists recent activity, only for the caller's organization", async () => {
+    const { messagesToday, recentActivity, channelHealth } = await import("../lib/orgs/today");
+    const a = await makeOrg();
+    const b = await makeOrg();
+    await withService(async (db) => {
+      for (const status of ["sent", "delivered", "read", "read", "failed"]) {
+        await db.query("insert into public.messages (org_id, direction, type, status, text) values ($1, 'outbound', 'text', $2, 'x')", [a.orgId, status]);
+      }
+      await db.query("insert into public.messages (org_id, direction, type, status, text, created_at) values ($1, 'outbound', 'text', 'read', 'old', now() - interval '3 days')", [a.orgId]);
+      await db.query("insert into public.messages (org_id, direction, type, status, text) values ($1, 'inbound', 'text', 'received', 'hi')", [a.orgId]);
+    });
+    expect(await a.asUser((db) => messagesToday(db, a.orgId))).toEqual({ sent: 1, delivered: 1, read: 2, failed: 1, pending: 0, received: 1 });
+    expect(await a.asUser((db) => recentActivity(db, a.orgId, 3))).toHaveLength(3);
+    expect(await b.asUser((db) => messagesToday(db, a.orgId))).toEqual({ sent: 0, delivered: 0, read: 0, failed: 0, pending: 0, received: 0 });
+    expect(await b.asUser((db) => recentActivity(db, a.orgId))).toEqual([]);
+    expect(await b.asUser((db) => channelHealth(db, a.orgId))).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@ import { reconcileSendsJob } from "../messaging/reconcile";
 import { emailLowBalanceNotices } from "../notifications/low-balance-email";
 import { reconcilePendingPayments } from "../payments/reconcile";
 import { webhookSweepJob } from "../whatsapp/webhook-process";
+import { webhookDeliveryJob, webhookPruneJob } from "../webhooks/delivery";
 
 // Periodic sweeps the worker runs. Each service adds its own entry here.
 export interface PeriodicJob {
@@ -23,4 +24,8 @@ export const periodicJobs: PeriodicJob[] = [
   reconcileSendsJob,
   // Meta webhook events the route could not finish in-process (failed statuses, auto-replies, early statuses).
   webhookSweepJob,
+  // Outbound webhooks to tenants' endpoints: due deliveries and retries (lib/webhooks/delivery.ts).
+  webhookDeliveryJob,
+  // Finished deliveries older than 30 days leave the log.
+  webhookPruneJob,
 ];

@@ -6,7 +6,10 @@ import { StatCard } from "@/components/stat-card";
 import { PageHeader } from "@/components/ui";
 import { withTenant } from "@/lib/db/tx";
 import { formatPaise } from "@/lib/money/format";
+import Link from "next/link";
+import { Badge } from "@/components/ui";
 import { getOrgOverview, getSetupProgress, setupComplete } from "@/lib/orgs/overview";
+import { channelHealth, messagesToday, recentActivity } from "@/lib/orgs/today";
 
 export const metadata: Metadata = { title: "Home" };
 
@@ -15,9 +18,12 @@ const count = new Intl.NumberFormat("en-IN");
 export default async function DashboardPage() {
   const caller = await requirePageOrg();
   // As the signed-in user: RLS decides what this reads.
-  const { overview, progress } = await withTenant(caller.claims, async (db) => ({
+  const { overview, progress, today, channels, activity } = await withTenant(caller.claims, async (db) => ({
     overview: await getOrgOverview(db, caller.orgId),
     progress: await getSetupProgress(db, caller.orgId),
+    today: await messagesToday(db, caller.orgId),
+    channels: await channelHealth(db, caller.orgId),
+    activity: await recentActivity(db, caller.orgId),
   }));
   if (!overview) notFound();
 
@@ -76,21 +82,93 @@ export default async function DashboardPage() {
         </section>
       )}
 
-      <section aria-labelledby="activity" className="space-y-3">
-        <h2 id="activity" className="text-lg font-semibold">
-          Last 7 days
+      <section aria-labelledby="today" className="space-y-3">
+        <h2 id="today" className="text-lg font-semibold">
+          Messages today
         </h2>
-        <div className="grid grid-cols-2 divide-x divide-border rounded-xl border border-border bg-surface">
-          <div className="p-5">
-            <p className="text-sm text-muted">Messages sent</p>
-            <p className="text-2xl font-semibold tabular-nums">{count.format(overview.sentLast7Days)}</p>
-          </div>
-          <div className="p-5">
-            <p className="text-sm text-muted">Messages received</p>
-            <p className="text-2xl font-semibold tabular-nums">{count.format(overview.receivedLast7Days)}</p>
-          </div>
-        </div>
+        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
+          {(
+            [
+              ["Sent", today.sent + today.pending],
+              ["Delivered", today.delivered],
+              ["Read", today.read],
+              ["Failed", today.failed],
+              ["Received", today.received],
+              ["Sent, 7 days", overview.sentLast7Days],
+            ] as const
+          ).map(([label, value]) => (
+            <div key={label} className="rounded-xl border border-border bg-surface p-4">
+              <dt className="text-sm text-muted">{label}</dt>
+              <dd className={`text-2xl font-semibold tabular-nums ${label === "Failed" && value > 0 ? "text-danger" : ""}`}>
+                {count.format(value)}
+              </dd>
+            </div>
+          ))}
+        </dl>
       </section>
+
+      <div className="grid gap-6 lg:grid-cols-2">
+        <section aria-labelledby="health" className="space-y-3">
+          <h2 id="health" className="text-lg font-semibold">
+            Channel health
+          </h2>
+          {channels.length === 0 ? (
+            <p className="rounded-xl border border-dashed border-border p-5 text-sm text-muted">
+              No WhatsApp number yet. <Link className="text-accent underline" href="/channels">Connect one</Link>.
+            </p>
+          ) : (
+            <ul className="divide-y divide-border rounded-xl border border-border bg-surface">
+              {channels.map((c) => (
+                <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 p-4">
+                  <span>
+                    <span className="font-medium">{c.display_phone_number}</span>{" "}
+                    {c.is_default ? <Badge tone="accent">Default</Badge> : null}{" "}
+                    {c.mode === "sandbox" ? <Badge tone="warning">Sandbox</Badge> : null}
+                  </span>
+                  <span className="flex items-center gap-2 text-sm">
+                    {c.failed_today > 0 ? <span className="text-danger">{c.failed_today} failed in 24 h</span> : null}
+                    <Badge tone={c.status === "connected" ? "success" : c.status === "token_expired" ? "danger" : "warning"}>
+                      {c.status === "connected" ? "Connected" : c.status === "token_expired" ? "Token expired" : "Disconnected"}
+                    </Badge>
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section aria-labelledby="recent" className="space-y-3">
+          <h2 id="recent" className="text-lg font-semibold">
+            Recent activity
+          </h2>
+          {activity.length === 0 ? (
+            <p className="rounded-xl border border-dashed border-border p-5 text-sm text-muted">No messages yet.</p>
+          ) : (
+            <ul className="divide-y divide-border rounded-xl border border-border bg-surface">
+              {activity.map((a) => (
+                <li key={a.id} className="flex items-start justify-between gap-3 p-4 text-sm">
+                  <span className="min-w-0">
+                    <span className="font-medium">
+                      {a.direction === "inbound" ? "From " : "To "}
+                      {a.contact_id ? (
+                        <Link className="underline decoration-border underline-offset-2" href={`/inbox?contact=${a.contact_id}`}>
+                          {a.contact_label}
+                        </Link>
+                      ) : (
+                        "unknown"
+                      )}
+                    </span>
+                    <span className="block truncate text-muted">{a.text ?? a.type}</span>
+                  </span>
+                  <span className="shrink-0 text-right text-xs text-muted">
+                    {a.direction === "outbound" ? <span className="block">{a.status}</span> : null}
+                    {new Date(a.created_at).toLocaleTimeString("en-IN", { timeZone: "Asia/Kolkata", hour: "2-digit", minute: "2-digit" })}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
     </div>
   );
 }

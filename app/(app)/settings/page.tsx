@@ -3,6 +3,7 @@ import { requirePageOrg } from "@/app/_server/page-caller";
 import { ApiKeysManager } from "@/components/settings/api-keys-manager";
 import { OrgProfileForm } from "@/components/settings/org-profile-form";
 import { TeamManager } from "@/components/settings/team-manager";
+import { WebhooksManager } from "@/components/settings/webhooks-manager";
 import { SimulateInboundForm } from "@/components/sandbox/simulate-inbound-form";
 import { Card, PageHeader } from "@/components/ui";
 import { sandboxEnabled } from "@/lib/config/env";
@@ -52,6 +53,16 @@ export default async function SettingsPage() {
             Send <code className="font-mono">Authorization: Bearer &lt;key&gt;</code> to the API. Keys act as this organization.
           </p>
           <ApiKeysManager />
+        </Card>
+      ) : null}
+      {isAdmin ? (
+        <Card>
+          <h2 className="mb-1 text-lg font-semibold">Webhooks</h2>
+          <p className="mb-4 text-sm text-muted">
+            We POST <code className="font-mono">message.received</code>, <code className="font-mono">message.status</code> and{" "}
+            <code className="font-mono">wallet.low_balance</code> events as signed JSON to your endpoints, retrying for 24 hours.
+          </p>
+          <WebhooksManager />
         </Card>
       ) : null}
       {sandboxEnabled() ? (

@@ -1,0 +1,182 @@
+import { z } from "zod";
+import { createContactSchema, listContactsQuerySchema, updateContactSchema } from "../contacts/schema";
+import { listMessagesQuery } from "../messaging/messages";
+import { outboundMessageSchema, sendRequestSchema } from "../messaging/outbound";
+import { listTransactionsQuery } from "../wallet/statement";
+import { buildOpenApi, type Operation } from "./openapi";
+
+// The public API (/api/v1), described from the schemas the routes parse with. A test checks that
+// every exported method of every app/api/v1 route appears here, and that the document validates.
+
+const id = z.object({ id: z.string().uuid().describe("The object's id") });
+
+const message = z.object({
+  id: z.string().uuid(),
+  wamid: z.string().nullable().describe("Meta's message id"),
+  direction: z.enum(["inbound", "outbound"]),
+  status: z.enum(["pending", "sent", "delivered", "read", "failed", "received"]),
+  type: z.string(),
+  text: z.string().nullable(),
+  contact: z.object({ id: z.string().uuid().nullable(), wa_id: z.string().nullable() }).partial().optional(),
+  fee_paise: z.number().int(),
+  error: z.object({ code: z.number().int().nullable(), title: z.string().nullable() }).nullable(),
+  created_at: z.string().datetime(),
+});
+
+const sendResult = z.object({
+  id: z.string().uuid(),
+  wamid: z.string().nullable(),
+  status: z.string(),
+  fee_paise: z.number().int().describe("The service fee charged for this message, in paise"),
+  balance_paise: z.number().int().describe("The wallet balance after the charge, in paise"),
+});
+
+const contact = z.object({
+  id: z.string().uuid(),
+  wa_id: z.string(),
+  phone_e164: z.string().nullable(),
+  name: z.string().nullable(),
+  tags: z.array(z.string()),
+  attributes: z.record(z.string(), z.unknown()),
+  opted_out: z.boolean(),
+  created_at: z.string().datetime(),
+});
+
+const transaction = z.object({
+  id: z.number().int(),
+  kind: z.enum(["credit", "debit", "refund", "adjustment", "payment_refund"]),
+  amount_paise: z.number().int().describe("Signed: credits positive, debits negative"),
+  balance_after_paise: z.number().int(),
+  description: z.string().nullable(),
+  created_at: z.string().datetime(),
+});
+
+const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
+export const operations: Operation[] = [
+  {
+    method: "post",
+    path: "/api/v1/messages",
+    operationId: "sendMessage",
+    tag: "Messages",
+    summary: "Send a WhatsApp message",
+    description:
+      "Meta's own body shape (text, template, image/document/audio/video by link or id, interactive). The organization's service fee is charged from the wallet before sending and refunded when we or Meta fail. Free-form messages need an open 24-hour customer service window; otherwise send a template.",
+    headers: z.object({
+      "Idempotency-Key": z.string().max(255).optional().describe("Same key and body returns the first result and charges once; same key with another body is a 409"),
+    }),
+    body: z.intersection(sendRequestSchema, outboundMessageSchema),
+    responses: {
+      201: { description: "Sent (or accepted and pending a retry)", schema: sendResult },
+      402: { description: "The wallet balance is lower than the fee; nothing was sent or charged" },
+      403: { description: "The organization is suspended" },
+      404: { description: "channel_id is not one of the organization's channels" },
+      409: { description: "Idempotency-Key reused with another body" },
+      422: { description: "The 24-hour window is closed (use a template) or the contact opted out" },
+    },
+  },
+  {
+    method: "get",
+    path: "/api/v1/messages",
+    operationId: "listMessages",
+    tag: "Messages",
+    summary: "List messages, newest first",
+    query: listMessagesQuery,
+    responses: { 200: { description: "A page of messages", schema: list(message) } },
+  },
+  {
+    method: "get",
+    path: "/api/v1/messages/{id}",
+    operationId: "getMessage",
+    tag: "Messages",
+    summary: "Get one message",
+    params: id,
+    responses: { 200: { description: "The message", schema: message }, 404: { description: "No such message in this organization" } },
+  },
+  {
+    method: "get",
+    path: "/api/v1/wallet",
+    operationId: "getWallet",
+    tag: "Wallet",
+    summary: "The wallet balance and the fee per message",
+    responses: {
+      200: {
+        description: "Balance, fee and low-balance threshold, in paise",
+        schema: z.object({ balance_paise: z.number().int(), fee_paise: z.number().int(), low_balance_threshold_paise: z.number().int() }),
+      },
+    },
+  },
+  {
+    method: "get",
+    path: "/api/v1/wallet/transactions",
+    operationId: "listWalletTransactions",
+    tag: "Wallet",
+    summary: "The wallet ledger, newest first",
+    query: listTransactionsQuery,
+    responses: { 200: { description: "A page of ledger entries", schema: list(transaction) } },
+  },
+  {
+    method: "get",
+    path: "/api/v1/contacts",
+    operationId: "listContacts",
+    tag: "Contacts",
+    summary: "List contacts (search, tags, opted-out)",
+    query: listContactsQuerySchema,
+    responses: { 200: { description: "A page of contacts", schema: list(contact) } },
+  },
+  {
+    method: "post",
+    path: "/api/v1/contacts",
+    operationId: "createContact",
+    tag: "Contacts",
+    summary: "Create a contact",
+    body: createContactSchema,
+    responses: { 201: { description: "Created", schema: z.object({ data: contact }) }, 409: { description: "A contact with this number exists" } },
+  },
+  {
+    method: "get",
+    path: "/api/v1/contacts/{id}",
+    operationId: "getContact",
+    tag: "Contacts",
+    summary: "Get one contact",
+    params: id,
+    responses: { 200: { description: "The contact", schema: z.object({ data: contact }) }, 404: { description: "No such contact" } },
+  },
+  {
+    method: "patch",
+    path: "/api/v1/contacts/{id}",
+    operationId: "updateContact",
+    tag: "Contacts",
+    summary: "Update a contact's name, tags, attributes or opt-out",
+    params: id,
+    body: updateContactSchema,
+    responses: { 200: { description: "The updated contact", schema: z.object({ data: contact }) }, 404: { description: "No such contact" } },
+  },
+  {
+    method: "delete",
+    path: "/api/v1/contacts/{id}",
+    operationId: "deleteContact",
+    tag: "Contacts",
+    summary: "Delete a contact",
+    params: id,
+    responses: { 204: { description: "Deleted" }, 404: { description: "No such contact" } },
+  },
+  {
+    method: "get",
+    path: "/api/v1/openapi.json",
+    operationId: "getOpenApi",
+    tag: "Reference",
+    summary: "This document",
+    responses: { 200: { description: "The OpenAPI 3.1 document" } },
+  },
+];
+
+export function openApiDocument(serverUrl: string) {
+  return buildOpenApi(operations, {
+    title: "WA Platform API",
+    version: "1.0.0",
+    description:
+      "Send WhatsApp messages and read messages, contacts and the wallet as your organization. Authenticate with an API key from Settings → API keys. Money is always integer paise (₹1 = 100). Errors are JSON: {\"error\": {\"code\", \"message\"}}.",
+    serverUrl,
+  });
+}
