@@ -10,7 +10,7 @@ type Variant = "primary" | "secondary" | "danger" | "ghost";
 const variants: Record<Variant, string> = {
   primary: "bg-accent text-accent-contrast hover:bg-accent-strong",
   secondary: "bg-surface-2 text-text border border-border hover:bg-surface-3",
-  danger: "bg-danger text-white hover:opacity-90",
+  danger: "bg-danger text-accent-contrast hover:opacity-90",
   ghost: "text-text hover:bg-surface-2",
 };
 
