@@ -106,7 +106,10 @@ export class MalformedWebhookError extends Error {}
 export function parseWebhook(rawBody: string): WebhookEvent[] {
   let json: unknown;
   try {
-    json = JSON.parse(rawBody);
+    // Postgres text and jsonb cannot hold U+0000: replace it (rare, so only when present).
+    json = rawBody.includes("\\u0000")
+      ? JSON.parse(rawBody, (_k, v: unknown) => (typeof v === "string" ? v.replaceAll("\u0000", "\uFFFD") : v))
+      : JSON.parse(rawBody);
   } catch {
     throw new MalformedWebhookError("The request body is not valid JSON.");
   }

@@ -1,17 +1,20 @@
 // npm run bench:webhook — Meta webhook ingestion against the production build.
 //
-//   npm run bench:webhook -- [--events 30000] [--per-post 1,10] [--concurrency 32] [--rate 3000]
-//                            [--tenants 20] [--status-share 0.3] [--no-build] [--worker false] [--profile]
+//   npm run bench:webhook -- [--events 10000] [--per-post 1,10] [--concurrency 32] [--rate 3000]
+//                            [--tenants 20] [--reply-tenants 2] [--status-share 0.3] [--no-build] [--worker false] [--profile]
 //
 // 1. `next build` (unless --no-build), then the launcher in start mode on its own DATA_DIR
 //    (.data/bench-webhook, wiped first) and ports (BENCH_PORT=3004, BENCH_PG_PORT=54334).
-// 2. Tenants with a channel each; outbound messages for the statuses to point at.
+// 2. Tenants with a sandbox channel each; the first --reply-tenants also with an auto-reply rule that
+//    matches their customers' texts (real sendMessage, sandbox Graph API, status webhooks back);
+//    outbound messages for the statuses to point at.
 // 3. For each --per-post value, signed POSTs (inbound texts spread over the tenants' channels, plus
 //    sent/delivered/read statuses): first as fast as they are acknowledged (`concurrency` in
 //    flight: the saturation throughput), then open loop at --rate events/s (the acknowledgement
 //    time at that load). Both print events/s and ack time per POST (p50/p99), and the CPU the app
 //    spent per event (Next.js, Postgres, worker) — the machine is shared, CPU time is the steadier figure.
-// 4. Replays every POST and counts rows: zero lost, zero duplicated, every message at read.
+// 4. Replays every POST and counts rows: zero lost, zero duplicated, every message at read, exactly
+//    one auto-reply (and one charge) per inbound message of the tenants with a rule.
 // 5. Where the time goes: signature and parse cost, the Next.js floor (the route doing no
 //    database work), and the storing call alone without HTTP.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -29,12 +32,13 @@ import { combineChanges, inboundTextPayload, statusPayload, type Metadata, type 
 
 const { values: args } = parseArgs({
   options: {
-    events: { type: "string", default: "30000" },
+    events: { type: "string", default: "10000" },
     "per-post": { type: "string", default: "1,10" },
     concurrency: { type: "string", default: "32" },
     tenants: { type: "string", default: "20" },
     "status-share": { type: "string", default: "0.3" },
     rate: { type: "string", default: "3000" },
+    "reply-tenants": { type: "string", default: "2" },
     "no-build": { type: "boolean", default: false },
     worker: { type: "string", default: "true" },
     // Writes V8 CPU profiles of the app's node processes to .data/bench-webhook-prof.
@@ -47,6 +51,7 @@ const CONCURRENCY = Number(args.concurrency);
 const TENANTS = Number(args.tenants);
 const STATUS_SHARE = Number(args["status-share"]);
 const RATE = Number(args.rate);
+const REPLY_TENANTS = Number(args["reply-tenants"]);
 const PORT = Number(process.env.BENCH_PORT ?? 3004);
 const PG_PORT = Number(process.env.BENCH_PG_PORT ?? 54334);
 const DATA_DIR = path.resolve(".data/bench-webhook");
@@ -110,7 +115,12 @@ async function main() {
     await sleep(200);
   }
   const runtime = JSON.parse(readFileSync(runtimePath, "utf8")) as { databaseUrl: string };
-  const secrets = JSON.parse(readFileSync(path.join(DATA_DIR, "secrets.json"), "utf8")) as { META_APP_SECRET: string; META_VERIFY_TOKEN: string };
+  const secrets = JSON.parse(readFileSync(path.join(DATA_DIR, "secrets.json"), "utf8")) as {
+    META_APP_SECRET: string;
+    META_VERIFY_TOKEN: string;
+    APP_ENCRYPTION_KEY: string;
+    AUTH_SECRET: string;
+  };
   for (;;) {
     const ok = await fetch(`${APP}/api/webhook?hub.mode=subscribe&hub.verify_token=${secrets.META_VERIFY_TOKEN}&hub.challenge=ok`)
       .then((r) => r.status === 200)
@@ -125,17 +135,27 @@ async function main() {
     `${TENANTS} tenants, concurrency ${CONCURRENCY}, ${fmt(STATUS_SHARE * 100, 0)}% statuses`);
 
   // ---------------------------------------------------------------- tenants and outbound messages
+  // Tenants with a sandbox channel each (as the dashboard connects one: with an encrypted token, so
+  // the send pipeline can use it). The first REPLY_TENANTS also have money and an auto-reply rule
+  // that matches their customers' texts: their inbound messages go through the slow half, the real
+  // sendMessage and the sandbox Graph API, whose status webhooks come back to the app as well.
+  Object.assign(process.env, { DATABASE_URL: runtime.databaseUrl, APP_ENCRYPTION_KEY: secrets.APP_ENCRYPTION_KEY, AUTH_SECRET: secrets.AUTH_SECRET });
+  const { connectSandboxChannel } = await import("../../lib/channels/channels");
   const tenants: Array<{ orgId: string; meta: Metadata }> = [];
   for (let i = 0; i < TENANTS; i++) {
     const { rows } = await db.query<{ id: string }>("insert into public.organizations (name) values ($1) returning id", [`Bench ${i}`]);
-    const meta = { phoneNumberId: `bench${i}${randomBytes(4).toString("hex")}`, displayPhoneNumber: `+91 90000 ${String(10000 + i)}`, wabaId: `benchwaba${i}` };
-    await db.query(
-      "insert into public.channels (org_id, mode, phone_number_id, waba_id, display_phone_number, is_default) values ($1, 'sandbox', $2, $3, $4, true)",
-      [rows[0].id, meta.phoneNumberId, meta.wabaId, meta.displayPhoneNumber],
-    );
-    tenants.push({ orgId: rows[0].id, meta });
+    const ch = await connectSandboxChannel({ orgId: rows[0].id, displayPhone: `+91 98${String(100 + i)} ${String(10000 + i)}` });
+    if (i < REPLY_TENANTS) {
+      await db.query("select private.wallet_credit($1, 10000000, $2)", [rows[0].id, `bench:${rows[0].id}`]);
+      await db.query(
+        "insert into public.automation_rules (org_id, name, match_type, keyword, reply_text) values ($1, 'Orders', 'contains', 'order', 'Thanks! Your order is on its way.')",
+        [rows[0].id],
+      );
+    }
+    tenants.push({ orgId: rows[0].id, meta: { phoneNumberId: ch.phone_number_id, displayPhoneNumber: ch.display_phone_number } });
   }
   const orgIds = tenants.map((t) => t.orgId);
+  const replyOrgIds = orgIds.slice(0, REPLY_TENANTS);
   const http1 = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
   type Ev = { tenant: number; payload: unknown; eventId: string; inboundWamid?: string };
@@ -300,6 +320,20 @@ async function main() {
       [inboundWamids, eventIds, outbound],
     );
     const lost = inboundWamids.length - c.inbound + (eventIds.length - c.events);
+    // Auto-replies: exactly one per inbound message of the tenants with a rule, one charge each.
+    const { rows: [ar] } = await db.query<{ inbound: number; replies: number; debits: number; refunds: number; dup: number }>(
+      `select
+         (select count(*)::int from public.messages where org_id = any($1::uuid[]) and direction = 'inbound' and wamid = any($2)) as inbound,
+         (select count(*)::int from public.messages r join public.messages m on m.id = r.reply_to_message_id
+           where m.org_id = any($1::uuid[]) and m.wamid = any($2)) as replies,
+         (select count(*)::int from public.wallet_transactions t join public.messages r on r.id = t.message_id join public.messages m on m.id = r.reply_to_message_id
+           where t.kind = 'debit' and m.wamid = any($2)) as debits,
+         (select count(*)::int from public.wallet_transactions t join public.messages r on r.id = t.message_id join public.messages m on m.id = r.reply_to_message_id
+           where t.kind = 'refund' and m.wamid = any($2)) as refunds,
+         (select count(*)::int from (select reply_to_message_id from public.messages where reply_to_message_id is not null
+           group by reply_to_message_id having count(*) > 1) d) as dup`,
+      [replyOrgIds, inboundWamids],
+    );
     const r = {
       "events/POST": perPost,
       "saturation events/s": Math.round(closed.events / closed.seconds),
@@ -319,6 +353,8 @@ async function main() {
       lost,
       duplicated: c.dup_events + c.dup_messages,
       "messages at read": `${c.read}/${outbound.length}`,
+      "auto-replies (for / sent / charged / refunded)": `${ar.inbound} / ${ar.replies} / ${ar.debits} / ${ar.refunds}`,
+      "auto-reply problems": (ar.inbound - ar.replies) + (ar.replies - ar.debits) + ar.dup,
     };
     results.push(r);
     console.log(`\n  ${perPost} event(s) per POST (${all.length} events, then all replayed)`);

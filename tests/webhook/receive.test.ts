@@ -180,6 +180,32 @@ describe("POST /api/webhook: inbound messages", () => {
   });
 });
 
+describe("storing under concurrency", () => {
+  it("POSTs stored together (group commit) each get their own answer; duplicates across them are stored once", async () => {
+    const { receiveWebhook } = await import("../../lib/whatsapp/webhook-receive");
+    const { orgId, channel } = await makeOrgWithChannel();
+    const payloads = Array.from({ length: 20 }, (_, i) => inboundTextPayload(channel.meta, { from: waId(), wamid: wamid(), text: `m${i}` }));
+    const bodies = [...payloads, ...payloads, ...payloads].map((p) => JSON.stringify(p));
+    const results = await Promise.all(bodies.map((b) => receiveWebhook(b)));
+    expect(results.every((r) => r.events === 1)).toBe(true);
+    // Every payload was reported stored by at least one of its three deliveries.
+    const reported = new Set(results.flatMap((r, i) => (r.stored ? [i % 20] : [])));
+    expect(reported.size).toBe(20);
+    const rows = await q<{ n: number }>("select count(*)::int as n from public.messages where org_id = $1", [orgId]);
+    expect(rows[0].n).toBe(20);
+    const ev = await q<{ n: number }>("select count(*)::int as n from public.webhook_events where org_id = $1", [orgId]);
+    expect(ev[0].n).toBe(20);
+  });
+
+  it("replaces U+0000, which Postgres text cannot hold, instead of failing the POST forever", async () => {
+    const { channel } = await makeOrgWithChannel();
+    const id = wamid();
+    const res = await postWebhook(server.url, inboundTextPayload(channel.meta, { from: waId(), wamid: id, text: "a\u0000b" }));
+    expect(res.status).toBe(200);
+    expect((await messageByWamid(id))[0].text).toBe("a\uFFFDb");
+  });
+});
+
 describe("POST /api/webhook: routing", () => {
   it("routes each change of a multi-entry, multi-change POST by phone_number_id, and acknowledges unknown numbers", async () => {
     const a = await makeOrgWithChannel();
