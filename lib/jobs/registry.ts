@@ -1,3 +1,5 @@
+import { foldMessageStatsJob } from "../analytics/rollup";
+
 // Periodic sweeps the worker runs. Each service adds its own entry here.
 export interface PeriodicJob {
   name: string;
@@ -6,4 +8,7 @@ export interface PeriodicJob {
   run(): Promise<number>;
 }
 
-export const periodicJobs: PeriodicJob[] = [];
+export const periodicJobs: PeriodicJob[] = [
+  // Analytics rollup: folds the per-message delta rows into one row per org, day and channel.
+  foldMessageStatsJob,
+];

@@ -1,0 +1,159 @@
+-- Analytics rollup: per-day message counts and fees per organization, channel and campaign.
+--
+-- Why a rollup: an organization with a million messages cannot have its 90-day chart computed
+-- from the messages table on every page view (measured in scripts/bench/analytics.ts).
+--
+-- Why deltas: a message's status moves after it is inserted (pending -> sent -> delivered -> read,
+-- or failed; refunded flips on a refund). A trigger that UPDATEd one counter row per
+-- (org, channel, day) would make every send and every status update of an organization queue on
+-- that row, and could deadlock with the wallet row (send locks wallet then counter; a refund
+-- path locks counter then wallet). So the trigger only APPENDS a row with the signed change of the
+-- message's contribution (-old +new): no shared row is locked. A periodic job (lib/analytics/rollup.ts)
+-- folds those rows into one row per key. Readers always sum, so they are exact at every moment,
+-- before or after folding.
+--
+-- Definitions (shown on the analytics page too):
+--   day        the Asia/Kolkata calendar day of messages.created_at (when the message was created,
+--              i.e. queued to send or received). A message stays on that day for good.
+--   pending..failed  outbound messages by their CURRENT status (the furthest one reached), so
+--              they are exclusive: a read message counts once, under read.
+--   inbound    inbound messages.
+--   fees_paise service fees of those messages less the refunded ones (fee_paise when not refunded).
+--   campaign_id  read from messages.campaign_id when that column exists (added by the campaigns
+--              migration); null before. Per-campaign figures are the same query grouped by it.
+
+create table public.message_stats_daily (
+  id bigint generated always as identity primary key,
+  org_id uuid not null references public.organizations(id) on delete cascade,
+  day date not null,
+  -- No foreign keys on channel and campaign: a deleted channel's history stays (its messages are
+  -- set null by their own FK, which this trigger records as a move to channel null).
+  channel_id uuid,
+  campaign_id uuid,
+  pending integer not null default 0,
+  sent integer not null default 0,
+  delivered integer not null default 0,
+  read integer not null default 0,
+  failed integer not null default 0,
+  inbound integer not null default 0,
+  fees_paise bigint not null default 0,
+  -- false: a delta appended by the trigger; true: the sum of earlier rows written by the fold job.
+  merged boolean not null default false
+);
+create index message_stats_daily_org_day_idx on public.message_stats_daily (org_id, day);
+-- Operator views read every organization by day.
+create index message_stats_daily_day_idx on public.message_stats_daily (day);
+create index message_stats_daily_unmerged_idx on public.message_stats_daily (id) where not merged;
+
+alter table public.message_stats_daily enable row level security;
+create policy message_stats_daily_select on public.message_stats_daily for select to authenticated
+  using (org_id in (select private.my_org_ids()));
+grant select on public.message_stats_daily to authenticated;
+grant all on public.message_stats_daily to service_role;
+
+-- Security definer: messages are written by service_role code, but the rollup must be written
+-- whoever changes a message. It only appends rows derived from the changed message itself.
+create function private.message_stats_delta() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  o_day date;
+  n_day date;
+  o_campaign uuid;
+  n_campaign uuid;
+begin
+  -- An organization being deleted takes its rollup rows with it; nothing to record.
+  if tg_op = 'DELETE' and not exists (select 1 from public.organizations o where o.id = old.org_id) then
+    return null;
+  end if;
+  if tg_op <> 'DELETE' then
+    n_day := (new.created_at at time zone 'Asia/Kolkata')::date;
+    n_campaign := (to_jsonb(new) ->> 'campaign_id')::uuid;
+  end if;
+  if tg_op <> 'INSERT' then
+    o_day := (old.created_at at time zone 'Asia/Kolkata')::date;
+    o_campaign := (to_jsonb(old) ->> 'campaign_id')::uuid;
+  end if;
+
+  if tg_op = 'UPDATE' and old.org_id = new.org_id and o_day = n_day
+     and old.channel_id is not distinct from new.channel_id and o_campaign is not distinct from n_campaign then
+    -- The usual case (a status change or a refund): one row with new minus old.
+    insert into public.message_stats_daily
+      (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise)
+    values (
+      new.org_id, n_day, new.channel_id, n_campaign,
+      (new.direction = 'outbound' and new.status = 'pending')::int - (old.direction = 'outbound' and old.status = 'pending')::int,
+      (new.direction = 'outbound' and new.status = 'sent')::int - (old.direction = 'outbound' and old.status = 'sent')::int,
+      (new.direction = 'outbound' and new.status = 'delivered')::int - (old.direction = 'outbound' and old.status = 'delivered')::int,
+      (new.direction = 'outbound' and new.status = 'read')::int - (old.direction = 'outbound' and old.status = 'read')::int,
+      (new.direction = 'outbound' and new.status = 'failed')::int - (old.direction = 'outbound' and old.status = 'failed')::int,
+      (new.direction = 'inbound')::int - (old.direction = 'inbound')::int,
+      (case when new.refunded then 0 else new.fee_paise end) - (case when old.refunded then 0 else old.fee_paise end)
+    );
+    return null;
+  end if;
+
+  if tg_op <> 'INSERT' then
+    insert into public.message_stats_daily
+      (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise)
+    values (
+      old.org_id, o_day, old.channel_id, o_campaign,
+      -(old.direction = 'outbound' and old.status = 'pending')::int,
+      -(old.direction = 'outbound' and old.status = 'sent')::int,
+      -(old.direction = 'outbound' and old.status = 'delivered')::int,
+      -(old.direction = 'outbound' and old.status = 'read')::int,
+      -(old.direction = 'outbound' and old.status = 'failed')::int,
+      -(old.direction = 'inbound')::int,
+      -(case when old.refunded then 0 else old.fee_paise end)
+    );
+  end if;
+  if tg_op <> 'DELETE' then
+    insert into public.message_stats_daily
+      (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise)
+    values (
+      new.org_id, n_day, new.channel_id, n_campaign,
+      (new.direction = 'outbound' and new.status = 'pending')::int,
+      (new.direction = 'outbound' and new.status = 'sent')::int,
+      (new.direction = 'outbound' and new.status = 'delivered')::int,
+      (new.direction = 'outbound' and new.status = 'read')::int,
+      (new.direction = 'outbound' and new.status = 'failed')::int,
+      (new.direction = 'inbound')::int,
+      case when new.refunded then 0 else new.fee_paise end
+    );
+  end if;
+  return null;
+end
+$$;
+revoke all on function private.message_stats_delta() from public, anon, authenticated;
+
+create trigger messages_stats_insert after insert on public.messages
+  for each row execute function private.message_stats_delta();
+-- Only changes that move a message's contribution fire the function (wamid, attempts, text... do not).
+create trigger messages_stats_update
+  after update of org_id, created_at, channel_id, direction, status, fee_paise, refunded on public.messages
+  for each row
+  when (old.status is distinct from new.status or old.refunded is distinct from new.refunded
+        or old.fee_paise is distinct from new.fee_paise or old.channel_id is distinct from new.channel_id
+        or old.direction is distinct from new.direction or old.created_at is distinct from new.created_at
+        or old.org_id is distinct from new.org_id)
+  execute function private.message_stats_delta();
+create trigger messages_stats_delete after delete on public.messages
+  for each row execute function private.message_stats_delta();
+
+-- Messages that exist before this migration: one merged row per key.
+insert into public.message_stats_daily
+  (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise, merged)
+select m.org_id, (m.created_at at time zone 'Asia/Kolkata')::date, m.channel_id, (to_jsonb(m) ->> 'campaign_id')::uuid,
+       count(*) filter (where m.direction = 'outbound' and m.status = 'pending'),
+       count(*) filter (where m.direction = 'outbound' and m.status = 'sent'),
+       count(*) filter (where m.direction = 'outbound' and m.status = 'delivered'),
+       count(*) filter (where m.direction = 'outbound' and m.status = 'read'),
+       count(*) filter (where m.direction = 'outbound' and m.status = 'failed'),
+       count(*) filter (where m.direction = 'inbound'),
+       coalesce(sum(case when m.refunded then 0 else m.fee_paise end), 0),
+       true
+from public.messages m
+group by 1, 2, 3, 4;
+
+-- Recharges are read straight from the ledger: credits are few, and this keeps the lookup off the
+-- (org, created_at) index that every message debit also lives in.
+create index wallet_transactions_credits_idx on public.wallet_transactions (org_id, created_at) where kind = 'credit';
