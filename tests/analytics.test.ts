@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CSV_COLUMNS } from "../lib/analytics/csv";
-import { orgAnalytics } from "../lib/analytics/org";
+import { countsBy, orgAnalytics } from "../lib/analytics/org";
 import { analyticsQuerySchema, today } from "../lib/analytics/range";
 import { foldAllMessageStats, foldMessageStats } from "../lib/analytics/rollup";
 import { signSession } from "../lib/auth/session";
-import { closePools } from "../lib/db/pool";
-import { withService } from "../lib/db/tx";
+import { closePools, getPool } from "../lib/db/pool";
+import { withService, type Db } from "../lib/db/tx";
 import { credit } from "../lib/wallet/wallet";
 import { makeChannel, receiveMessage, sendMessage } from "./helpers/analytics";
 import { makeOrg, makeUser } from "./helpers/factories";
@@ -347,6 +347,62 @@ describe("the rollup", () => {
       ),
     );
     expect(perKey.rows).toEqual([]);
+  });
+});
+
+/** Runs fn as the database owner (schema changes), in a transaction that is always rolled back. */
+async function asOwnerRolledBack(fn: (db: Db) => Promise<void>): Promise<void> {
+  const db = await getPool().connect();
+  try {
+    await db.query("begin");
+    await fn(db);
+  } finally {
+    await db.query("rollback");
+    db.release();
+  }
+}
+
+describe("the rollup's keys", () => {
+  it("groups by campaign once messages carry campaign_id (the campaigns migration reinstalls the trigger)", async () => {
+    const o = await makeOrg();
+    const [k1, k2] = [randomUUID(), randomUUID()];
+    // The schema change happens in a transaction that is rolled back, so the shared test database keeps its schema.
+    await asOwnerRolledBack(async (db) => {
+      await db.query("alter table public.messages add column if not exists campaign_id uuid");
+      await db.query("select private.install_message_stats_triggers()");
+      await credit(db, { orgId: o.orgId, amountPaise: 10_000, reference: `test:${randomUUID()}` });
+      for (const [campaign, status] of [[k1, "read"], [k1, "delivered"], [k2, "failed"], [null, "sent"]] as const) {
+        const id = await sendMessage(db, { orgId: o.orgId, channelId: null, createdAt: "2024-08-01T06:00:00Z", status });
+        await db.query("update public.messages set campaign_id = $2 where id = $1", [id, campaign]);
+      }
+      const q = analyticsQuerySchema.parse({ from: "2024-08-01", to: "2024-08-01" });
+      const by = await countsBy(db, o.orgId, q, "campaign");
+      expect(by.get(k1)).toMatchObject({ read: 1, delivered: 1, fees_paise: 40 });
+      expect(by.get(k2)).toMatchObject({ failed: 1 });
+      expect(by.get(null)).toMatchObject({ sent: 1 });
+    });
+  });
+
+  it("an organization's rollup rows go with it", async () => {
+    const o = await makeOrg();
+    await withService(async (db) => {
+      await credit(db, { orgId: o.orgId, amountPaise: 1_000, reference: `test:${randomUUID()}` });
+      await sendMessage(db, { orgId: o.orgId, channelId: null, createdAt: "2024-08-02T06:00:00Z", status: "read" });
+    });
+    const count = () =>
+      withService((db) => db.query<{ n: number }>("select count(*)::int as n from public.message_stats_daily where org_id = $1", [o.orgId]));
+    expect((await count()).rows[0].n).toBeGreaterThan(0);
+    // The ledger is append-only, so the organization goes the way a cleanup would: its ledger rows
+    // first with that trigger off, in a transaction that is rolled back afterwards.
+    await asOwnerRolledBack(async (db) => {
+      await db.query("set local session_replication_role = replica");
+      await db.query("update public.messages set debit_transaction_id = null where org_id = $1", [o.orgId]);
+      await db.query("delete from public.wallet_transactions where org_id = $1", [o.orgId]);
+      await db.query("set local session_replication_role = origin");
+      await db.query("delete from public.organizations where id = $1", [o.orgId]);
+      const left = await db.query<{ n: number }>("select count(*)::int as n from public.message_stats_daily where org_id = $1", [o.orgId]);
+      expect(left.rows[0].n).toBe(0);
+    });
   });
 });
 

@@ -3,7 +3,9 @@ import { SUM_COUNTS_SQL, toMetrics, type Metrics, type RawCounts } from "./metri
 import { ANALYTICS_TIME_ZONE, eachDay, type OperatorQuery } from "./range";
 
 // The platform operator's analytics across every organization, from the same rollup the tenants'
-// page reads (so the two always agree). Runs as service_role; callers check requirePlatformAdmin.
+// page reads (so the two always agree). Queries reach the rollup through organizations, so they
+// use its (org_id, day) index: the rollup keeps no index by day alone, which every message write
+// would have to maintain. Runs as service_role; callers check requirePlatformAdmin.
 // Revenue here is the service fees of the day's messages less refunds, per Asia/Kolkata day; the
 // console's organization list (lib/operator/operator.ts listOrganizations) gives balances and
 // this month's ledger totals.
@@ -38,7 +40,7 @@ export async function operatorAnalytics(db: Db, q: OperatorQuery, opts: { topOrg
        select s.day, s.org_id,
               sum(s.pending + s.sent + s.delivered + s.read + s.failed) as outbound,
               sum(s.inbound) as inbound, sum(s.fees_paise) as fees
-       from public.message_stats_daily s
+       from public.organizations o join public.message_stats_daily s on s.org_id = o.id
        where s.day between $1::date and $2::date
        group by s.day, s.org_id
      )
@@ -58,7 +60,8 @@ export async function operatorAnalytics(db: Db, q: OperatorQuery, opts: { topOrg
   );
   const active = await db.query<{ n: number }>(
     `select count(*)::int as n from (
-       select s.org_id from public.message_stats_daily s where s.day between $1::date and $2::date
+       select s.org_id from public.organizations o join public.message_stats_daily s on s.org_id = o.id
+       where s.day between $1::date and $2::date
        group by s.org_id having sum(s.pending + s.sent + s.delivered + s.read + s.failed) > 0
      ) a`,
     [q.from, q.to],

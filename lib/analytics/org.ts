@@ -105,6 +105,11 @@ function channelName(c: ChannelInfo): string {
   return c.verified_name ? `${c.verified_name} (${c.display_phone_number})` : c.display_phone_number;
 }
 
+/** The organization's channels as the analytics filter lists them. */
+export async function analyticsChannels(db: Db, orgId: string): Promise<Array<{ id: string; name: string }>> {
+  return (await orgChannels(db, orgId)).map((c) => ({ id: c.id, name: channelName(c) }));
+}
+
 export async function orgAnalytics(db: Db, orgId: string, q: AnalyticsQuery): Promise<OrgAnalytics> {
   const channels = await orgChannels(db, orgId);
   if (q.channelId && !channels.some((c) => c.id === q.channelId)) {
