@@ -15,15 +15,17 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Se
   const sp = await searchParams;
   const one = (k: string) => (Array.isArray(sp[k]) ? sp[k][0] : sp[k]);
   const parsed = analyticsQuerySchema.safeParse({ from: one("from"), to: one("to"), channel_id: one("channel_id") });
-  let notice = parsed.success ? null : `${describeZodError(parsed.error)}. Showing the last 30 days instead.`;
-  const { initial, channels } = await withTenant(caller.claims, async (db) => {
+  const { initial, channels, notice } = await withTenant(caller.claims, async (db) => {
     const channels = await analyticsChannels(db, caller.orgId);
-    let q = parsed.success ? parsed.data : analyticsQuerySchema.parse({});
-    if (q.channelId && !channels.some((c) => c.id === q.channelId)) {
-      notice = "That channel is not in this organization; showing all channels.";
-      q = { ...q, channelId: null };
-    }
-    return { initial: await orgAnalytics(db, caller.orgId, q), channels };
+    const q = parsed.success ? parsed.data : analyticsQuerySchema.parse({});
+    const unknownChannel = q.channelId !== null && !channels.some((c) => c.id === q.channelId);
+    const notice = !parsed.success
+      ? `${describeZodError(parsed.error)}. Showing the last 30 days instead.`
+      : unknownChannel
+        ? "That channel is not in this organization; showing all channels."
+        : null;
+    const initial = await orgAnalytics(db, caller.orgId, unknownChannel ? { ...q, channelId: null } : q);
+    return { initial, channels, notice };
   });
   return <AnalyticsDashboard key={notice ?? "ok"} initial={initial} channels={channels} notice={notice} />;
 }
