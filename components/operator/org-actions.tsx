@@ -29,7 +29,7 @@ export function OrgActions({ org }: { org: { id: string; name: string; status: s
 
   const id = org.id.slice(0, 8);
   return (
-    <div className="grid gap-4 md:grid-cols-3">
+    <div className="grid gap-4 lg:grid-cols-[minmax(12rem,1fr)_minmax(22rem,2fr)_auto] lg:items-end">
       <form
         className="flex items-end gap-2"
         onSubmit={(e) => {
@@ -61,17 +61,21 @@ export function OrgActions({ org }: { org: { id: string; name: string; status: s
           );
         }}
       >
-        <Field label="Adjust (paise, − to debit)" htmlFor={`amt-${id}`} error={errors.amount_paise}>
-          <Input id={`amt-${id}`} inputMode="numeric" value={amount} onChange={(e) => setAmount(e.target.value)} className="w-32" />
-        </Field>
-        <Field label="Reason" htmlFor={`reason-${id}`} error={errors.reason}>
-          <Input id={`reason-${id}`} value={reason} onChange={(e) => setReason(e.target.value)} className="w-40" />
-        </Field>
+        <div className="w-36">
+          <Field label="Adjust (paise, − to debit)" htmlFor={`amt-${id}`} error={errors.amount_paise}>
+            <Input id={`amt-${id}`} inputMode="numeric" value={amount} onChange={(e) => setAmount(e.target.value)} />
+          </Field>
+        </div>
+        <div className="min-w-40 flex-1">
+          <Field label="Reason" htmlFor={`reason-${id}`} error={errors.reason}>
+            <Input id={`reason-${id}`} value={reason} onChange={(e) => setReason(e.target.value)} />
+          </Field>
+        </div>
         <Button type="submit" variant="secondary">
           Apply
         </Button>
       </form>
-      <div className="flex items-end">
+      <div className="flex items-end justify-end">
         <Button
           variant={org.status === "active" ? "danger" : "primary"}
           onClick={() => {
@@ -84,7 +88,7 @@ export function OrgActions({ org }: { org: { id: string; name: string; status: s
         </Button>
       </div>
       {notice ? (
-        <p role="status" className={`md:col-span-3 text-sm ${notice.ok ? "text-success" : "text-danger"}`}>
+        <p role="status" className={`lg:col-span-3 text-sm ${notice.ok ? "text-success" : "text-danger"}`}>
           {notice.text}
         </p>
       ) : null}

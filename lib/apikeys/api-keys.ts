@@ -72,3 +72,12 @@ export async function listApiKeys(db: Db, orgId: string): Promise<ApiKeySummary[
   );
   return rows;
 }
+
+/** One key's metadata (never the key or its hash) with its organization, for operator tools; null when unknown. */
+export async function getApiKey(db: Db, keyId: string): Promise<(ApiKeySummary & { org_id: string }) | null> {
+  const { rows } = await db.query<ApiKeySummary & { org_id: string }>(
+    "select id, org_id, name, prefix, created_at, last_used_at, revoked_at from public.api_keys where id = $1",
+    [keyId],
+  );
+  return rows[0] ?? null;
+}

@@ -3,6 +3,7 @@ import { withService, type JwtClaims } from "../db/tx";
 import { ApiError } from "../http/errors";
 import type { Role } from "../orgs/organizations";
 import { ORG_COOKIE, readCookie, SESSION_COOKIE, verifySession } from "./session";
+import { supabaseClaims, supabaseMode } from "./supabase";
 
 /** Who is calling: a signed-in user (acting in one of their organizations) or an API key. */
 export type Caller =
@@ -54,9 +55,24 @@ export async function resolveCaller(req: Request): Promise<Caller | null> {
   });
 }
 
-/** The verified JWT claims of the request's session (built-in auth; Supabase mode plugs in here). */
+/**
+ * The verified JWT claims of the request's session: the built-in wa_session JWT, or in Supabase
+ * mode the Supabase session cookie checked with supabase.auth.getClaims(). Either way the claims
+ * are what withTenant() hands to Postgres, so RLS sees the same thing in both modes.
+ */
 export async function sessionClaims(req: Request): Promise<JwtClaims | null> {
+  if (supabaseMode()) return supabaseClaims(req);
   return verifySession(readCookie(req.headers.get("cookie"), SESSION_COOKIE));
+}
+
+export type UserCaller = Extract<Caller, { kind: "user" }>;
+
+/** A signed-in person (organization optional, e.g. during onboarding); API keys are refused. */
+export async function requireUserCaller(req: Request): Promise<UserCaller> {
+  const caller = await resolveCaller(req);
+  if (!caller) throw new ApiError(401, "unauthorized", "Sign in to continue.");
+  if (caller.kind !== "user") throw new ApiError(403, "forbidden", "This action is only available to signed-in users, not API keys.");
+  return caller;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { stringifySetCookie } from "cookie";
 import { jwtVerify, SignJWT } from "jose";
 import type { JwtClaims } from "../db/tx";
 
@@ -57,6 +58,9 @@ export function readCookie(header: string | null, name: string): string | undefi
   return undefined;
 }
 
+/** How long the chosen organization is remembered (it is re-checked against memberships on every request). */
+export const ORG_COOKIE_TTL_SECONDS = 60 * 60 * 24 * 365;
+
 export function sessionCookieOptions(maxAge = SESSION_TTL_SECONDS) {
   return {
     httpOnly: true,
@@ -65,4 +69,31 @@ export function sessionCookieOptions(maxAge = SESSION_TTL_SECONDS) {
     path: "/",
     maxAge,
   };
+}
+
+/** Cookies and headers a response must carry (route handlers build plain Responses, so no next/server here). */
+export interface CookieWrites {
+  /** Serialized Set-Cookie header values. */
+  setCookies: string[];
+  headers: Record<string, string>;
+}
+
+/** Auth responses carry a user's tokens: never let a CDN or proxy cache them. */
+export const NO_STORE_HEADERS: Record<string, string> = {
+  "Cache-Control": "private, no-cache, no-store, must-revalidate, max-age=0",
+};
+
+export function setCookieHeader(name: string, value: string, maxAge?: number): string {
+  return stringifySetCookie(name, value, sessionCookieOptions(maxAge));
+}
+
+export function expireCookieHeader(name: string): string {
+  return stringifySetCookie(name, "", { ...sessionCookieOptions(0), expires: new Date(0) });
+}
+
+/** Adds the cookies and headers to a response whose headers are still mutable (Response.json, new Response). */
+export function applyCookieWrites<R extends Response>(res: R, writes: CookieWrites): R {
+  for (const c of writes.setCookies) res.headers.append("Set-Cookie", c);
+  for (const [k, v] of Object.entries(writes.headers)) res.headers.set(k, v);
+  return res;
 }

@@ -20,6 +20,11 @@ const schema = z.object({
   RAZORPAY_KEY_ID: z.string().optional(),
   RAZORPAY_KEY_SECRET: z.string().optional(),
   RAZORPAY_WEBHOOK_SECRET: z.string().optional(),
+  // Sandbox Razorpay (lib/sandbox/razorpay-server.ts): its base URL, set by the launcher, and the
+  // secrets it signs with (generated into .data/secrets.json for the embedded default).
+  RAZORPAY_SANDBOX_URL: z.string().url().optional(),
+  SANDBOX_RAZORPAY_KEY_SECRET: z.string().min(1).optional(),
+  SANDBOX_RAZORPAY_WEBHOOK_SECRET: z.string().min(1).optional(),
   RECHARGE_MAX_PAISE: z.coerce.number().int().positive().default(10_000_000),
   SANDBOX_ENABLED: z.enum(["true", "false"]).optional(),
   SMTP_URL: z.string().optional(),

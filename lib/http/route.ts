@@ -1,22 +1,32 @@
+import { z } from "zod";
 import { logger } from "../log";
-import { toErrorResponse } from "./errors";
+import { ApiError, toErrorResponse } from "./errors";
 
 type Ctx<P> = { params: Promise<P> };
 
 /**
- * Wraps a route handler: any thrown ApiError or zod error becomes the API's JSON error; anything
- * else is logged (without the request body) and answered as a plain 500.
+ * The error answer for a route: ApiError and zod errors become {"error":{code,message,...}}; a 429
+ * carrying retry_after_seconds also gets a Retry-After header; anything else is logged (without
+ * the request body) and answered as a plain 500.
  */
+export function routeError(err: unknown, route: string): Response {
+  if (!(err instanceof ApiError) && !(err instanceof z.ZodError)) {
+    logger.error({ err: (err as Error)?.message, stack: (err as Error)?.stack, route }, "route failed");
+  }
+  const res = toErrorResponse(err);
+  if (err instanceof ApiError && typeof err.details.retry_after_seconds === "number") {
+    res.headers.set("Retry-After", String(err.details.retry_after_seconds));
+  }
+  return res;
+}
+
+/** Wraps a route handler so every failure becomes the API's JSON error (see routeError). */
 export function handler<P = Record<string, string>>(fn: (req: Request, ctx: Ctx<P>) => Promise<Response>) {
   return async (req: Request, ctx: Ctx<P>): Promise<Response> => {
     try {
       return await fn(req, ctx);
     } catch (err) {
-      const res = toErrorResponse(err);
-      if (res.status >= 500) {
-        logger.error({ err: (err as Error).message, stack: (err as Error).stack, path: new URL(req.url).pathname }, "route failed");
-      }
-      return res;
+      return routeError(err, new URL(req.url).pathname);
     }
   };
 }

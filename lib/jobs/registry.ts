@@ -1,4 +1,8 @@
 import { foldMessageStatsJob } from "../analytics/rollup";
+import { sweepLoginThrottle } from "../auth/rate-limit";
+import { withService } from "../db/tx";
+import { emailLowBalanceNotices } from "../notifications/low-balance-email";
+import { reconcilePendingPayments } from "../payments/reconcile";
 
 // Periodic sweeps the worker runs. Each service adds its own entry here.
 export interface PeriodicJob {
@@ -9,6 +13,11 @@ export interface PeriodicJob {
 }
 
 export const periodicJobs: PeriodicJob[] = [
+  // Expired login-throttle windows (one row per email/IP that tried to sign in).
+  { name: "auth.sweep-login-throttle", intervalMs: 10 * 60_000, run: () => withService((db) => sweepLoginThrottle(db)) },
+  // Orders still unpaid two minutes after creation: ask Razorpay, so a lost webhook loses no money.
+  { name: "payments.reconcile", intervalMs: 60_000, run: async () => (await reconcilePendingPayments()).credited },
+  { name: "notifications.low-balance-email", intervalMs: 15_000, run: () => emailLowBalanceNotices() },
   // Analytics rollup: folds the per-message delta rows into one row per org, day and channel.
   foldMessageStatsJob,
 ];

@@ -119,3 +119,30 @@ export async function revenueByDay(db: Db, days = 30): Promise<RevenueDay[]> {
   );
   return rows;
 }
+
+export interface OrgSummary {
+  id: string;
+  name: string;
+  status: "active" | "suspended";
+  service_fee_paise: number;
+  low_balance_threshold_paise: number;
+  balance_paise: number;
+  created_at: Date;
+}
+
+/** One organization with its wallet balance, or null when unknown. */
+export async function getOrganization(db: Db, orgId: string): Promise<OrgSummary | null> {
+  const { rows } = await db.query<OrgSummary>(
+    `select o.id, o.name, o.status, o.service_fee_paise, o.low_balance_threshold_paise,
+            coalesce(w.balance_paise, 0) as balance_paise, o.created_at
+     from public.organizations o left join public.wallets w on w.org_id = o.id where o.id = $1`,
+    [orgId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Makes a user a platform operator; false when they already were one. */
+export async function grantOperator(db: Db, userId: string): Promise<boolean> {
+  const r = await db.query("insert into public.platform_admins (user_id) values ($1) on conflict do nothing", [userId]);
+  return (r.rowCount ?? 0) > 0;
+}

@@ -1,3 +1,5 @@
+import { startRazorpaySandboxForApp } from "./razorpay-server";
+
 // The sandbox integrations the launcher starts in sandbox mode (Graph API, Razorpay checkout).
 // Each returns the environment the app needs to reach it, and a stop function.
 export interface SandboxServices {
@@ -6,6 +8,6 @@ export interface SandboxServices {
 }
 
 export async function startSandboxServices(opts: { appUrl: string }): Promise<SandboxServices> {
-  void opts;
-  return { env: {}, stop: async () => undefined };
+  const razorpay = await startRazorpaySandboxForApp(opts.appUrl);
+  return { env: { ...razorpay?.env }, stop: async () => void (await razorpay?.stop()) };
 }

@@ -91,6 +91,25 @@ export async function refund(
   return toResult(rows[0]);
 }
 
+/**
+ * Takes a refunded recharge back out of the wallet (ledger kind payment_refund): once per Razorpay
+ * refund id, never more in total than the payment credited, never below zero.
+ */
+export async function debitPaymentRefund(
+  db: Db,
+  args: { orgId: string; amountPaise: number; reference: string; paymentId: string; description?: string },
+): Promise<WalletResult> {
+  assertPaise(args.amountPaise);
+  const { rows } = await db.query<Row>("select * from private.wallet_payment_refund($1, $2, $3, $4, $5)", [
+    args.orgId,
+    args.amountPaise,
+    args.reference,
+    args.paymentId,
+    args.description ?? null,
+  ]);
+  return toResult(rows[0]);
+}
+
 export async function getBalance(db: Db, orgId: string): Promise<number | null> {
   const { rows } = await db.query<{ balance_paise: number }>("select balance_paise from public.wallets where org_id = $1", [
     orgId,
@@ -102,5 +121,6 @@ export async function getBalance(db: Db, orgId: string): Promise<number | null> 
 export const references = {
   messageDebit: (messageId: string) => `msg:${messageId}`,
   razorpayPayment: (paymentId: string) => `rzp:${paymentId}`,
+  razorpayRefund: (refundId: string) => `rzp_refund:${refundId}`,
   adjustment: (id: string) => `adj:${id}`,
 };

@@ -51,8 +51,13 @@ export async function serveRoutes(routes: Record<string, RouteModule>): Promise<
         body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
       });
       const response = await handler(request, { params: Promise.resolve(params) });
-      const outHeaders: Record<string, string> = {};
-      response.headers.forEach((v, k) => (outHeaders[k] = v));
+      const outHeaders: Record<string, string | string[]> = {};
+      response.headers.forEach((v, k) => {
+        if (k !== "set-cookie") outHeaders[k] = v;
+      });
+      // Several Set-Cookie headers must stay separate (they cannot be joined with commas).
+      const setCookies = response.headers.getSetCookie();
+      if (setCookies.length) outHeaders["set-cookie"] = setCookies;
       res.writeHead(response.status, outHeaders);
       res.end(Buffer.from(await response.arrayBuffer()));
     } catch (err) {

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { createApiKey as createKey, getApiKey, revokeApiKey as revokeKey } from "../../apikeys/api-keys";
+import { CliError, defineCommand, textFlag, uuidFlag } from "../command";
+import { requireOrganization } from "./shared";
+
+export const createApiKey = defineCommand({
+  name: "create-api-key",
+  summary: "Create an API key for an organization (the key is printed once)",
+  flags: z.object({
+    org: uuidFlag("The organization's id"),
+    name: textFlag("A label to tell keys apart", 100, "name").optional(),
+  }),
+  async run(args, ctx) {
+    const { org, key } = await ctx.service(async (db) => {
+      const org = await requireOrganization(db, args.org);
+      return { org, key: await createKey(db, { orgId: org.id, name: args.name }) };
+    });
+    return {
+      json: { id: key.id, org_id: org.id, name: args.name ?? "API key", prefix: key.prefix, key: key.key },
+      text: [
+        `API key ${key.id} for "${org.name}":`,
+        ``,
+        `  ${key.key}`,
+        ``,
+        `Store it now: it is not shown again (only its hash is kept).`,
+        ...(org.status === "suspended" ? [`Note: "${org.name}" is suspended; the key works once it is reactivated.`] : []),
+      ],
+    };
+  },
+});
+
+export const revokeApiKey = defineCommand({
+  name: "revoke-api-key",
+  summary: "Revoke an API key by its id",
+  flags: z.object({ keyId: uuidFlag("The key's id (printed by create-api-key)") }),
+  async run(args, ctx) {
+    const { key, revoked } = await ctx.service(async (db) => {
+      const key = await getApiKey(db, args.keyId);
+      if (!key) throw new CliError("api_key_not_found", `No API key with id ${args.keyId}.`);
+      return { key, revoked: await revokeKey(db, { orgId: key.org_id, keyId: key.id }) };
+    });
+    return {
+      json: { id: key.id, org_id: key.org_id, prefix: key.prefix, revoked: true, changed: revoked },
+      text: [
+        revoked
+          ? `Revoked API key ${key.id} (${key.prefix}…).`
+          : `API key ${key.id} (${key.prefix}…) was already revoked; nothing changed.`,
+      ],
+    };
+  },
+});

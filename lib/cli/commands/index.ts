@@ -1,0 +1,22 @@
+import type { Command } from "../command";
+import { createApiKey, revokeApiKey } from "./api-keys";
+import { addMember, makeOperator } from "./members";
+import { createOrg, listOrgs, setFee, suspendOrg, unsuspendOrg } from "./orgs";
+import { credit } from "./wallet";
+
+/**
+ * Every operator command, in the order `help` lists them. To add one, write it with
+ * defineCommand (see lib/cli/command.ts) in a file here and add it to this list.
+ */
+export const commands: Command[] = [
+  createOrg,
+  listOrgs,
+  addMember,
+  createApiKey,
+  revokeApiKey,
+  credit,
+  setFee,
+  suspendOrg,
+  unsuspendOrg,
+  makeOperator,
+];
