@@ -1,11 +1,13 @@
 import type { Db } from "../db/tx";
 import { SUM_COUNTS_SQL, toMetrics, type Metrics, type RawCounts } from "./metrics";
 import { ANALYTICS_TIME_ZONE, eachDay, type OperatorQuery } from "./range";
+import { statsSource } from "./rollup";
+
+/** Every organization's rollup rows from day $1 to day $2. */
+const RANGE = statsSource("s.day between $1::date and $2::date");
 
 // The platform operator's analytics across every organization, from the same rollup the tenants'
-// page reads (so the two always agree). Queries reach the rollup through organizations, so they
-// use its (org_id, day) index: the rollup keeps no index by day alone, which every message write
-// would have to maintain. Runs as service_role; callers check requirePlatformAdmin.
+// page reads (so the two always agree). Runs as service_role; callers check requirePlatformAdmin.
 // Revenue here is the service fees of the day's messages less refunds, per Asia/Kolkata day; the
 // console's organization list (lib/operator/operator.ts listOrganizations) gives balances and
 // this month's ledger totals.
@@ -40,8 +42,7 @@ export async function operatorAnalytics(db: Db, q: OperatorQuery, opts: { topOrg
        select s.day, s.org_id,
               sum(s.pending + s.sent + s.delivered + s.read + s.failed) as outbound,
               sum(s.inbound) as inbound, sum(s.fees_paise) as fees
-       from public.organizations o join public.message_stats_daily s on s.org_id = o.id
-       where s.day between $1::date and $2::date
+       from ${RANGE} s
        group by s.day, s.org_id
      )
      select to_char(day, 'YYYY-MM-DD') as day, sum(fees)::bigint as revenue_paise, sum(outbound)::bigint as outbound,
@@ -51,8 +52,7 @@ export async function operatorAnalytics(db: Db, q: OperatorQuery, opts: { topOrg
   );
   const orgs = await db.query<{ [K in keyof RawCounts]: number } & { id: string; name: string; status: "active" | "suspended" }>(
     `select o.id, o.name, o.status, ${SUM_COUNTS_SQL}
-     from public.message_stats_daily s join public.organizations o on o.id = s.org_id
-     where s.day between $1::date and $2::date
+     from ${RANGE} s join public.organizations o on o.id = s.org_id
      group by o.id
      order by sum(s.fees_paise) desc, sum(s.pending + s.sent + s.delivered + s.read + s.failed) desc, o.name
      limit $3`,
@@ -60,8 +60,7 @@ export async function operatorAnalytics(db: Db, q: OperatorQuery, opts: { topOrg
   );
   const active = await db.query<{ n: number }>(
     `select count(*)::int as n from (
-       select s.org_id from public.organizations o join public.message_stats_daily s on s.org_id = o.id
-       where s.day between $1::date and $2::date
+       select s.org_id from ${RANGE} s
        group by s.org_id having sum(s.pending + s.sent + s.delivered + s.read + s.failed) > 0
      ) a`,
     [q.from, q.to],

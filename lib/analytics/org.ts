@@ -2,9 +2,11 @@ import type { Db } from "../db/tx";
 import { ApiError } from "../http/errors";
 import { addCounts, SUM_COUNTS_SQL, toMetrics, ZERO, type Metrics, type RawCounts } from "./metrics";
 import { ANALYTICS_TIME_ZONE, eachDay, type AnalyticsQuery } from "./range";
+import { statsSource } from "./rollup";
 
 // One organization's analytics for a range of Asia/Kolkata days, read from the rollup
-// (public.message_stats_daily) and, for recharges, the ledger. Run it inside withTenant so RLS
+// (message_stats_daily plus the unfolded message_stats_delta, lib/analytics/rollup.ts) and, for
+// recharges, the ledger. Run it inside withTenant so RLS
 // decides; the explicit org filter keeps the index lookups narrow.
 
 export interface DayPoint extends Metrics {
@@ -31,6 +33,11 @@ export interface OrgAnalytics {
 
 type CountsRow = { [K in keyof RawCounts]: number };
 
+/** The rollup rows of org $1 from day $2 to day $3, of channel $4 when not null. */
+const ORG_RANGE = statsSource(
+  "s.org_id = $1 and s.day between $2::date and $3::date and ($4::uuid is null or s.channel_id = $4::uuid)",
+);
+
 /** The dimensions figures can be grouped by. campaign_id fills in once messages carry it. */
 const DIMENSIONS = { channel: "s.channel_id", campaign: "s.campaign_id" } as const;
 export type Dimension = keyof typeof DIMENSIONS;
@@ -51,8 +58,7 @@ function pickCounts(r: CountsRow): RawCounts {
 export async function countsByDay(db: Db, orgId: string, q: AnalyticsQuery): Promise<Map<string, RawCounts>> {
   const { rows } = await db.query<CountsRow & { day: string }>(
     `select to_char(s.day, 'YYYY-MM-DD') as day, ${SUM_COUNTS_SQL}
-     from public.message_stats_daily s
-     where s.org_id = $1 and s.day between $2::date and $3::date and ($4::uuid is null or s.channel_id = $4::uuid)
+     from ${ORG_RANGE} s
      group by s.day`,
     [orgId, q.from, q.to, q.channelId],
   );
@@ -64,8 +70,7 @@ export async function countsBy(db: Db, orgId: string, q: AnalyticsQuery, by: Dim
   const col = DIMENSIONS[by];
   const { rows } = await db.query<CountsRow & { id: string | null }>(
     `select ${col} as id, ${SUM_COUNTS_SQL}
-     from public.message_stats_daily s
-     where s.org_id = $1 and s.day between $2::date and $3::date and ($4::uuid is null or s.channel_id = $4::uuid)
+     from ${ORG_RANGE} s
      group by ${col}`,
     [orgId, q.from, q.to, q.channelId],
   );

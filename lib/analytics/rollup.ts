@@ -2,64 +2,55 @@ import type { Db } from "../db/tx";
 import { withService } from "../db/tx";
 import type { PeriodicJob } from "../jobs/registry";
 
-// Folds the trigger's delta rows in public.message_stats_daily into one row per
-// (org, day, channel, campaign). Each run replaces a set of rows by their sums in one statement,
-// so the table's sums - all readers ever look at - never change.
+// The rollup has two tables (supabase/migrations/20261123800001_analytics_rollup.sql): the
+// trigger appends signed changes to message_stats_delta; this job moves them into
+// message_stats_daily, one row per (org, day, channel, campaign). One statement deletes a batch of
+// delta rows and adds their sums to the daily rows, so the total over both tables - which is
+// all any reader looks at - never changes.
 //
-// Several workers: one folds at a time (a transaction-level advisory lock, tried without waiting;
-// the others skip that round). One folder keeps up easily (bench: npm run bench:analytics), and
-// it means a key never ends up with two merged rows. The statement also claims its rows with
-// FOR UPDATE SKIP LOCKED, so even run without the lock it could not count a row twice.
-
-/** Advisory lock key of the fold (lib/db/migrate.ts uses 727274). */
-const FOLD_LOCK = 727280;
+// Several workers at once: each claims a disjoint batch (FOR UPDATE SKIP LOCKED, by ctid, since
+// the delta log has no key), and the upserts go in key order, so two folds touching the same
+// daily rows queue on them in the same order and never deadlock.
 
 const FOLD_SQL = `
-with fresh as (
-  select s.id, s.org_id, s.day, s.channel_id, s.campaign_id
-  from public.message_stats_daily s
-  where not s.merged
-  order by s.id
-  limit $1
-  for update skip locked
+with gone as (
+  delete from public.message_stats_delta d
+  where d.ctid = any (array(select x.ctid from public.message_stats_delta x limit $1 for update skip locked))
+  returning d.*
 ),
-keys as (select distinct org_id, day, channel_id, campaign_id from fresh),
-settled as (
-  select s.id
-  from public.message_stats_daily s
-  join keys k on s.org_id = k.org_id and s.day = k.day
-   and s.channel_id is not distinct from k.channel_id and s.campaign_id is not distinct from k.campaign_id
-  where s.merged
-  for update of s skip locked
-),
-gone as (
-  delete from public.message_stats_daily s
-  where s.id in (select id from fresh union all select id from settled)
-  returning s.org_id, s.day, s.channel_id, s.campaign_id, s.pending, s.sent, s.delivered, s.read, s.failed, s.inbound, s.fees_paise
-),
-folded as (
-  insert into public.message_stats_daily
-    (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise, merged)
+sums as (
   select org_id, day, channel_id, campaign_id,
-         sum(pending), sum(sent), sum(delivered), sum(read), sum(failed), sum(inbound), sum(fees_paise), true
+         sum(pending)::int as pending, sum(sent)::int as sent, sum(delivered)::int as delivered, sum(read)::int as read,
+         sum(failed)::int as failed, sum(inbound)::int as inbound, sum(fees_paise)::bigint as fees_paise,
+         count(*) as n
   from gone
   group by org_id, day, channel_id, campaign_id
-  -- A key whose changes cancel out (a message moved to another channel) leaves no row behind.
-  having sum(pending) <> 0 or sum(sent) <> 0 or sum(delivered) <> 0 or sum(read) <> 0
-      or sum(failed) <> 0 or sum(inbound) <> 0 or sum(fees_paise) <> 0
+),
+folded as (
+  insert into public.message_stats_daily as s
+    (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise)
+  select org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise
+  from sums
+  order by org_id, day, channel_id nulls first, campaign_id nulls first
+  on conflict (org_id, day, channel_id, campaign_id) do update set
+    pending = s.pending + excluded.pending,
+    sent = s.sent + excluded.sent,
+    delivered = s.delivered + excluded.delivered,
+    read = s.read + excluded.read,
+    failed = s.failed + excluded.failed,
+    inbound = s.inbound + excluded.inbound,
+    fees_paise = s.fees_paise + excluded.fees_paise
   returning 1
 )
-select (select count(*) from fresh)::int as folded, (select count(*) from folded)::int as written`;
+select coalesce((select sum(n) from sums), 0)::int as folded, (select count(*) from folded)::int as keys`;
 
-/** Folds up to `batch` delta rows; returns how many it folded (0 when another worker is folding). Run as service_role. */
+/** Folds up to `batch` delta rows into the daily rows; returns how many it folded. Run as service_role. */
 export async function foldMessageStats(db: Db, batch = 20_000): Promise<number> {
-  const lock = await db.query<{ ok: boolean }>("select pg_try_advisory_xact_lock($1) as ok", [FOLD_LOCK]);
-  if (!lock.rows[0].ok) return 0;
   const { rows } = await db.query<{ folded: number }>(FOLD_SQL, [batch]);
   return rows[0].folded;
 }
 
-/** Folds until no delta rows are left (or `maxBatches` ran), one transaction per batch. */
+/** Folds until the delta log is empty (or `maxBatches` ran), one transaction per batch. */
 export async function foldAllMessageStats(opts: { batch?: number; maxBatches?: number } = {}): Promise<number> {
   const batch = opts.batch ?? 20_000;
   let total = 0;
@@ -76,3 +67,15 @@ export const foldMessageStatsJob: PeriodicJob = {
   intervalMs: 5_000,
   run: () => foldAllMessageStats(),
 };
+
+/**
+ * The rollup as one row source for readers: the folded rows plus the changes not folded yet.
+ * `where` is applied to both sides (columns of alias s; bind parameters shared), so each side
+ * uses its own access path (the daily key index; a scan of the small delta log).
+ */
+export function statsSource(where: string): string {
+  const cols = "s.org_id, s.day, s.channel_id, s.campaign_id, s.pending, s.sent, s.delivered, s.read, s.failed, s.inbound, s.fees_paise";
+  return `(select ${cols} from public.message_stats_daily s where ${where}
+           union all
+           select ${cols} from public.message_stats_delta s where ${where})`;
+}

@@ -1,16 +1,17 @@
 -- Analytics rollup: per-day message counts and fees per organization, channel and campaign.
 --
 -- Why a rollup: an organization with a million messages cannot have its 90-day chart computed
--- from the messages table on every page view (measured in scripts/bench/analytics.ts).
+-- from the messages table on every page view (measured: npm run bench:analytics).
 --
--- Why deltas: a message's status moves after it is inserted (pending -> sent -> delivered -> read,
--- or failed; refunded flips on a refund). A trigger that UPDATEd one counter row per
--- (org, channel, day) would make every send and every status update of an organization queue on
--- that row, and could deadlock with the wallet row (send locks wallet then counter; a refund
--- path locks counter then wallet). So the trigger only APPENDS a row with the signed change of the
--- message's contribution (-old +new): no shared row is locked. A periodic job (lib/analytics/rollup.ts)
--- folds those rows into one row per key. Readers always sum, so they are exact at every moment,
--- before or after folding.
+-- Why a delta log: a message's status moves after it is inserted (pending -> sent -> delivered ->
+-- read, or failed; refunded flips on a refund). A trigger that UPDATEd one counter row per
+-- (org, channel, day) would make every send and status update of an organization queue on that
+-- row, and could deadlock with the wallet row (a send locks wallet then counter; a refund path
+-- locks counter then wallet). So the trigger only APPENDS the signed change of the message's
+-- contribution (-old +new) to message_stats_delta: a heap with no index, no key and no foreign
+-- key, the cheapest write Postgres has. A periodic job (lib/analytics/rollup.ts) moves those rows
+-- into message_stats_daily, one row per key, in one statement. Readers sum both tables, so they
+-- are exact at every moment, before or after a fold.
 --
 -- Definitions (shown on the analytics page too):
 --   day        the Asia/Kolkata calendar day of messages.created_at (when the message was created,
@@ -19,17 +20,16 @@
 --              they are exclusive: a read message counts once, under read.
 --   inbound    inbound messages.
 --   fees_paise service fees of those messages less the refunded ones (fee_paise when not refunded).
---   campaign_id  read from messages.campaign_id when that column exists (added by the campaigns
---              migration); null before. Per-campaign figures are the same query grouped by it.
+--   campaign_id  messages.campaign_id when that column exists (added by the campaigns work); null
+--              before. Per-campaign figures are the same query grouped by it.
 
+-- The folded figures: one row per (org, day, channel, campaign), written only by the fold job.
 create table public.message_stats_daily (
   id bigint generated always as identity primary key,
-  -- No foreign keys: the trigger writes a row for every message write, and each FK check is one
-  -- more query on the send path (bench: npm run bench:analytics). An organization's rows are
-  -- removed with it by organizations_delete_stats below; a deleted channel's history stays (its
-  -- messages are set null by their own FK, which the trigger records as a move to channel null).
-  org_id uuid not null,
+  org_id uuid not null references public.organizations(id) on delete cascade,
   day date not null,
+  -- No foreign keys on channel and campaign: a deleted channel's history stays (its messages are
+  -- set null by their own FK, which the trigger records as a move to channel null).
   channel_id uuid,
   campaign_id uuid,
   pending integer not null default 0,
@@ -38,25 +38,46 @@ create table public.message_stats_daily (
   read integer not null default 0,
   failed integer not null default 0,
   inbound integer not null default 0,
-  fees_paise bigint not null default 0,
-  -- false: a delta appended by the trigger; true: the sum of earlier rows written by the fold job.
-  merged boolean not null default false
+  fees_paise bigint not null default 0
 );
--- Tenant reads and the fold go by (org, day); operator reads walk organizations through it too,
--- so no second index has to be kept up on every message write.
-create index message_stats_daily_org_day_idx on public.message_stats_daily (org_id, day);
-create index message_stats_daily_unmerged_idx on public.message_stats_daily (id) where not merged;
+create unique index message_stats_daily_key on public.message_stats_daily (org_id, day, channel_id, campaign_id) nulls not distinct;
+-- The operator's views read every organization by day.
+create index message_stats_daily_day_idx on public.message_stats_daily (day);
+
+-- Changes not folded yet. Deliberately no primary key and no index (the fold claims rows by ctid):
+-- every message write adds a row here, and the table holds only the last few seconds of them.
+create table public.message_stats_delta (
+  org_id uuid not null,
+  day date not null,
+  channel_id uuid,
+  campaign_id uuid,
+  pending integer not null,
+  sent integer not null,
+  delivered integer not null,
+  read integer not null,
+  failed integer not null,
+  inbound integer not null,
+  fees_paise bigint not null
+);
+-- Rows live for seconds: vacuum it by row count, not by a fraction of its (tiny) size.
+alter table public.message_stats_delta set (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20000,
+  autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 20000);
 
 alter table public.message_stats_daily enable row level security;
+alter table public.message_stats_delta enable row level security;
 create policy message_stats_daily_select on public.message_stats_daily for select to authenticated
   using (org_id in (select private.my_org_ids()));
-grant select on public.message_stats_daily to authenticated;
-grant all on public.message_stats_daily to service_role;
+create policy message_stats_delta_select on public.message_stats_delta for select to authenticated
+  using (org_id in (select private.my_org_ids()));
+grant select on public.message_stats_daily, public.message_stats_delta to authenticated;
+grant all on public.message_stats_daily, public.message_stats_delta to service_role;
 
+-- message_stats_daily goes with its organization by FK; the delta log has no FK (one check per
+-- message write), so this removes an organization's unfolded rows.
 create function private.delete_org_stats() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
-  delete from public.message_stats_daily s where s.org_id = old.id;
+  delete from public.message_stats_delta d where d.org_id = old.id;
   return null;
 end
 $$;
@@ -64,7 +85,7 @@ revoke all on function private.delete_org_stats() from public, anon, authenticat
 create trigger organizations_delete_stats after delete on public.organizations
   for each row execute function private.delete_org_stats();
 
--- Writes private.message_stats_delta() and the messages triggers that call it. The function reads
+-- Writes private.record_message_stats() and the messages triggers that call it. The function reads
 -- messages.campaign_id when that column exists, and null otherwise; a migration that adds
 -- messages.campaign_id after this one calls `select private.install_message_stats_triggers();`
 -- once. (Reading the column generically, with to_jsonb(new), cost ~13 µs per message write.)
@@ -81,13 +102,13 @@ begin
   -- Security definer: messages are written by service_role code, but the rollup must be written
   -- whoever changes a message. It only appends rows derived from the changed message itself.
   execute format($f$
-    create or replace function private.message_stats_delta() returns trigger
+    create or replace function private.record_message_stats() returns trigger
     language plpgsql security definer set search_path = '' as $body$
     declare
       o_day date;
       n_day date;
     begin
-      -- An organization being deleted takes its rollup rows with it; nothing to record.
+      -- An organization being deleted takes its figures with it; nothing to record.
       if tg_op = 'DELETE' and not exists (select 1 from public.organizations o where o.id = old.org_id) then
         return null;
       end if;
@@ -101,7 +122,7 @@ begin
       if tg_op = 'UPDATE' and old.org_id = new.org_id and o_day = n_day
          and old.channel_id is not distinct from new.channel_id and %2$s is not distinct from %1$s then
         -- The usual case (a status change or a refund): one row with new minus old.
-        insert into public.message_stats_daily
+        insert into public.message_stats_delta
           (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise)
         values (
           new.org_id, n_day, new.channel_id, %1$s,
@@ -117,7 +138,7 @@ begin
       end if;
 
       if tg_op <> 'INSERT' then
-        insert into public.message_stats_daily
+        insert into public.message_stats_delta
           (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise)
         values (
           old.org_id, o_day, old.channel_id, %2$s,
@@ -131,7 +152,7 @@ begin
         );
       end if;
       if tg_op <> 'DELETE' then
-        insert into public.message_stats_daily
+        insert into public.message_stats_delta
           (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise)
         values (
           new.org_id, n_day, new.channel_id, %1$s,
@@ -148,13 +169,13 @@ begin
     end
     $body$;
   $f$, n_campaign, o_campaign);
-  revoke all on function private.message_stats_delta() from public, anon, authenticated;
+  revoke all on function private.record_message_stats() from public, anon, authenticated;
 
   drop trigger if exists messages_stats_insert on public.messages;
   drop trigger if exists messages_stats_update on public.messages;
   drop trigger if exists messages_stats_delete on public.messages;
   create trigger messages_stats_insert after insert on public.messages
-    for each row execute function private.message_stats_delta();
+    for each row execute function private.record_message_stats();
   -- Only changes that move a message's contribution fire the function (wamid, attempts, text... do not).
   execute format($f$
     create trigger messages_stats_update
@@ -164,12 +185,12 @@ begin
             or old.fee_paise is distinct from new.fee_paise or old.channel_id is distinct from new.channel_id
             or old.direction is distinct from new.direction or old.created_at is distinct from new.created_at
             or old.org_id is distinct from new.org_id %2$s)
-      execute function private.message_stats_delta()
+      execute function private.record_message_stats()
   $f$,
     case when has_campaign then ', campaign_id' else '' end,
     case when has_campaign then 'or old.campaign_id is distinct from new.campaign_id' else '' end);
   create trigger messages_stats_delete after delete on public.messages
-    for each row execute function private.message_stats_delta();
+    for each row execute function private.record_message_stats();
 end
 $install$;
 revoke all on function private.install_message_stats_triggers() from public, anon, authenticated;
@@ -178,7 +199,7 @@ select private.install_message_stats_triggers();
 
 -- Messages that exist before this migration: one merged row per key.
 insert into public.message_stats_daily
-  (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise, merged)
+  (org_id, day, channel_id, campaign_id, pending, sent, delivered, read, failed, inbound, fees_paise)
 select m.org_id, (m.created_at at time zone 'Asia/Kolkata')::date, m.channel_id, (to_jsonb(m) ->> 'campaign_id')::uuid,
        count(*) filter (where m.direction = 'outbound' and m.status = 'pending'),
        count(*) filter (where m.direction = 'outbound' and m.status = 'sent'),
@@ -186,8 +207,7 @@ select m.org_id, (m.created_at at time zone 'Asia/Kolkata')::date, m.channel_id,
        count(*) filter (where m.direction = 'outbound' and m.status = 'read'),
        count(*) filter (where m.direction = 'outbound' and m.status = 'failed'),
        count(*) filter (where m.direction = 'inbound'),
-       coalesce(sum(case when m.refunded then 0 else m.fee_paise end), 0),
-       true
+       coalesce(sum(case when m.refunded then 0 else m.fee_paise end), 0)
 from public.messages m
 group by 1, 2, 3, 4;
 
