@@ -224,7 +224,7 @@ function Figures({ a }: { a: OrgAnalytics }) {
         />
       </div>
 
-      <Card className="p-0">
+      <section className="rounded-xl border border-border bg-surface">
         <h2 className="px-5 pt-5 text-base font-semibold">By channel</h2>
         <div className="mt-3 overflow-x-auto">
           <table className="w-full min-w-[640px] text-left text-sm">
@@ -264,7 +264,7 @@ function Figures({ a }: { a: OrgAnalytics }) {
             </tbody>
           </table>
         </div>
-      </Card>
+      </section>
     </div>
   );
 }

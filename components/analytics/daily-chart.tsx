@@ -75,7 +75,7 @@ export function DailyChart({
         labelFormatter={(d) => longDay(String(d))}
         formatter={(v) => format(Number(v))}
       />
-      {series.length > 1 ? <Legend wrapperStyle={{ fontSize: 13, color: "var(--text)" }} iconType="plainline" /> : null}
+      {series.length > 1 ? <Legend wrapperStyle={{ fontSize: 13, color: "var(--text)" }} iconType={kind === "bar" ? "square" : "plainline"} itemSorter={(item) => series.findIndex((s) => s.key === item.dataKey)} /> : null}
     </>
   );
 

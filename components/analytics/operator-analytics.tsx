@@ -80,11 +80,11 @@ export function OperatorAnalyticsSection({ data, notice }: { data: OperatorAnaly
             kind="line"
             data={data.days}
             series={[{ key: "active_orgs", label: "Active organizations", color: "var(--chart-active)" }]}
-            summary={`${formatCount(t.active_orgs)} organizations sent at least one message in the period.`}
+            summary={`${formatCount(t.active_orgs)} organization${t.active_orgs === 1 ? "" : "s"} sent at least one message in the period.`}
           />
         </div>
 
-        <Card className="p-0">
+        <section className="rounded-xl border border-border bg-surface">
           <h3 className="px-5 pt-5 text-base font-semibold">Top organizations by fees</h3>
           <div className="mt-3 overflow-x-auto">
             <table className="w-full min-w-[560px] text-left text-sm">
@@ -120,7 +120,7 @@ export function OperatorAnalyticsSection({ data, notice }: { data: OperatorAnaly
               </tbody>
             </table>
           </div>
-        </Card>
+        </section>
       </div>
     </section>
   );

@@ -35,16 +35,17 @@ export function eachDay(from: string, to: string): string[] {
   return Array.from({ length: Math.max(0, n) }, (_, i) => addDays(from, i));
 }
 
-const isoDate = (name: string) =>
+// Messages leave out the field's name: describeZodError puts the path in front ("from: ...").
+const isoDate = () =>
   z
     .string()
     .trim()
-    .regex(ISO_DAY, `${name} must be a date written YYYY-MM-DD`)
+    .regex(ISO_DAY, "must be a date written YYYY-MM-DD, like 2026-01-31")
     .refine((s) => {
       const d = new Date(`${s}T00:00:00Z`);
       return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-    }, `${name} is not a real calendar date`)
-    .refine((s) => s >= "2000-01-01" && s <= "2999-12-31", `${name} is out of range`);
+    }, "is not a real calendar date")
+    .refine((s) => s >= "2000-01-01" && s <= "2999-12-31", "must be between 2000-01-01 and 2999-12-31");
 
 // Query strings give "" for an empty input; treat it as absent.
 const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
@@ -56,24 +57,20 @@ const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v
  */
 export const analyticsQuerySchema = z
   .object({
-    from: z.preprocess(emptyAsUndefined, isoDate("from").optional()),
-    to: z.preprocess(emptyAsUndefined, isoDate("to").optional()),
-    channel_id: z.preprocess(emptyAsUndefined, z.uuid("channel_id must be a channel id (a UUID)").optional()),
+    from: z.preprocess(emptyAsUndefined, isoDate().optional()),
+    to: z.preprocess(emptyAsUndefined, isoDate().optional()),
+    channel_id: z.preprocess(emptyAsUndefined, z.uuid("must be a channel id (a UUID)").optional()),
   })
   .transform((q, ctx) => {
     const to = q.to ?? (q.from ? minDay(addDays(q.from, DEFAULT_RANGE_DAYS - 1), today()) : today());
     const from = q.from ?? addDays(to, -(DEFAULT_RANGE_DAYS - 1));
     if (from > to) {
-      ctx.addIssue({ code: "custom", path: ["from"], message: `from (${from}) must be on or before to (${to})` });
+      ctx.addIssue({ code: "custom", message: `from (${from}) must be on or before to (${to})` });
       return z.NEVER;
     }
     const days = daysBetween(from, to);
     if (days > MAX_RANGE_DAYS) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["to"],
-        message: `The range is ${days} days; choose at most ${MAX_RANGE_DAYS} days`,
-      });
+      ctx.addIssue({ code: "custom", message: `The range from ${from} to ${to} is ${days} days; choose at most ${MAX_RANGE_DAYS}` });
       return z.NEVER;
     }
     return { from, to, days, channelId: q.channel_id ?? null };
