@@ -226,7 +226,8 @@ function Figures({ a }: { a: OrgAnalytics }) {
 
       <section className="rounded-xl border border-border bg-surface">
         <h2 className="px-5 pt-5 text-base font-semibold">By channel</h2>
-        <div className="mt-3 overflow-x-auto">
+        {/* Focusable so keyboard users can scroll the table sideways on narrow screens. */}
+        <div className="mt-3 overflow-x-auto" tabIndex={0} role="region" aria-label="Figures per channel">
           <table className="w-full min-w-[640px] text-left text-sm">
             <caption className="sr-only">Figures per channel for the period</caption>
             <thead className="border-y border-border bg-surface-2 text-xs text-muted">

@@ -125,7 +125,7 @@ export function DailyChart({
       </figure>
       <details className="mt-3 text-sm">
         <summary className="cursor-pointer text-muted hover:text-text">Show as table</summary>
-        <div className="mt-2 max-h-72 overflow-auto rounded-lg border border-border">
+        <div className="mt-2 max-h-72 overflow-auto rounded-lg border border-border" tabIndex={0} role="region" aria-label={`${title}, per day`}>
           <table className="w-full text-left text-sm">
             <caption className="sr-only">{title}, per day</caption>
             <thead className="sticky top-0 bg-surface-2 text-xs text-muted">

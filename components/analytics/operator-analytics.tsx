@@ -86,7 +86,7 @@ export function OperatorAnalyticsSection({ data, notice }: { data: OperatorAnaly
 
         <section className="rounded-xl border border-border bg-surface">
           <h3 className="px-5 pt-5 text-base font-semibold">Top organizations by fees</h3>
-          <div className="mt-3 overflow-x-auto">
+          <div className="mt-3 overflow-x-auto" tabIndex={0} role="region" aria-label="Top organizations by fees">
             <table className="w-full min-w-[560px] text-left text-sm">
               <caption className="sr-only">Organizations with messages in the period, highest fees first</caption>
               <thead className="border-y border-border bg-surface-2 text-xs text-muted">
