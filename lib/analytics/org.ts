@@ -120,11 +120,10 @@ export async function orgAnalytics(db: Db, orgId: string, q: AnalyticsQuery): Pr
   if (q.channelId && !channels.some((c) => c.id === q.channelId)) {
     throw new ApiError(404, "channel_not_found", `No channel with id ${q.channelId} in this organization.`);
   }
-  const [perDay, perChannel, recharges] = [
-    await countsByDay(db, orgId, q),
-    await countsBy(db, orgId, q, "channel"),
-    await rechargesByDay(db, orgId, q),
-  ];
+  // One connection, one transaction: the queries run one after another.
+  const perDay = await countsByDay(db, orgId, q);
+  const perChannel = await countsBy(db, orgId, q, "channel");
+  const recharges = await rechargesByDay(db, orgId, q);
 
   let total: RawCounts = ZERO;
   let rechargeTotal = 0;
@@ -143,7 +142,7 @@ export async function orgAnalytics(db: Db, orgId: string, q: AnalyticsQuery): Pr
     .map((c) => ({ id: c.id, name: channelName(c), ...toMetrics(perChannel.get(c.id) ?? ZERO) }));
   // Messages whose channel was removed (or never had one) still count in the totals: show them too.
   const orphan = perChannel.get(null);
-  if (orphan && !q.channelId) rows.push({ id: null, name: "No channel", ...toMetrics(orphan) });
+  if (orphan && !q.channelId && (orphan.inbound !== 0 || orphan.fees_paise !== 0 || toMetrics(orphan).outbound !== 0)) rows.push({ id: null, name: "No channel", ...toMetrics(orphan) });
   rows.sort((a, b) => b.outbound + b.inbound - (a.outbound + a.inbound));
 
   const totals = { ...toMetrics(total), recharges_paise: rechargeTotal, recharges: rechargeCount };

@@ -8,7 +8,8 @@ import { handler } from "@/lib/http/route";
 // organizations by fees. Platform admins only (everyone else gets 404).
 export const GET = handler(async (req) => {
   await requirePlatformAdmin(req);
-  const q = operatorQuerySchema.parse(queryFromSearchParams(new URL(req.url).searchParams));
+  const { from, to } = queryFromSearchParams(new URL(req.url).searchParams);
+  const q = operatorQuerySchema.parse({ from, to });
   const data = await withService((db) => operatorAnalytics(db, q));
   return Response.json({ data }, { headers: { "cache-control": "private, no-store" } });
 });
