@@ -54,6 +54,9 @@ function respond(decision: ReturnType<typeof proxyDecision>, request: NextReques
 }
 
 export const config = {
-  // Everything except Next's static files and common asset types.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico|css|js|map|txt|woff2?)$).*)"],
+  // Everything except Next's static files, common asset types, and the providers' webhooks (signed
+  // machine calls: no session to refresh, and a Supabase round trip per Meta POST would be waste).
+  matcher: [
+    "/((?!_next/static|_next/image|api/webhook$|api/razorpay/webhook$|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico|css|js|map|txt|woff2?)$).*)",
+  ],
 };

@@ -137,6 +137,8 @@ const lint = {
 const DEFINER_ALLOWED_FOR_AUTHENTICATED: Record<string, string> = {
   "private.my_org_ids()": "answers only which organizations auth.uid() belongs to; used by every tenant policy",
   "private.has_org_role(uuid,text[])": "answers only whether auth.uid() holds a role in one organization; used by policies",
+  "private.contact_page_ids(uuid,text,text,text,text[],boolean,timestamp with time zone,uuid,integer)":
+    "returns contact ids of one organization only after checking auth.uid() is a member (lets search use indexes RLS cannot)",
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ export function SimulateInboundForm({ defaultFrom = "919812345678" }: { defaultF
       <Field label="Customer name" htmlFor="sim-name" error={errors.profile_name}>
         <Input id="sim-name" value={name} onChange={(e) => setName(e.target.value)} />
       </Field>
-      <Field label="Message" htmlFor="sim-text" error={errors.text}>
+      <Field label="Their message" htmlFor="sim-text" error={errors.text}>
         <Input id="sim-text" value={text} onChange={(e) => setText(e.target.value)} />
       </Field>
       <div className="md:col-span-2 flex items-center gap-3">

@@ -31,10 +31,19 @@ export async function createApiKey(
 
 /** The organization an API key acts as, or null for an unknown, revoked or suspended one. */
 export async function verifyApiKey(db: Db, key: string): Promise<{ keyId: string; orgId: string } | null> {
+  const found = await findApiKey(db, key);
+  return found && found.orgStatus === "active" ? { keyId: found.keyId, orgId: found.orgId } : null;
+}
+
+/** An unrevoked key with its organization's status (so a suspended organization can get a clear 403). */
+export async function findApiKey(
+  db: Db,
+  key: string,
+): Promise<{ keyId: string; orgId: string; orgStatus: "active" | "suspended" } | null> {
   if (!/^wak_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{32}$/.test(key)) return null;
-  const { rows } = await db.query<{ id: string; org_id: string }>(
-    `select k.id, k.org_id from public.api_keys k join public.organizations o on o.id = k.org_id
-     where k.key_hash = $1 and k.revoked_at is null and o.status = 'active'`,
+  const { rows } = await db.query<{ id: string; org_id: string; status: "active" | "suspended" }>(
+    `select k.id, k.org_id, o.status from public.api_keys k join public.organizations o on o.id = k.org_id
+     where k.key_hash = $1 and k.revoked_at is null`,
     [hashApiKey(key)],
   );
   if (!rows[0]) return null;
@@ -43,7 +52,45 @@ export async function verifyApiKey(db: Db, key: string): Promise<{ keyId: string
     "update public.api_keys set last_used_at = now() where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')",
     [rows[0].id],
   );
-  return { keyId: rows[0].id, orgId: rows[0].org_id };
+  return { keyId: rows[0].id, orgId: rows[0].org_id, orgStatus: rows[0].status };
+}
+
+// Verified keys are trusted for API_KEY_CACHE_TTL_MS (default 5 s) without asking the database:
+// the public API's hot path then costs no key lookup. Revocation and suspension take effect within
+// that time on every server (and at once on the server that revoked it).
+type FoundKey = { keyId: string; orgId: string; orgStatus: "active" | "suspended" };
+const cache = new Map<string, { value: FoundKey; expires: number }>();
+const CACHE_MAX = 10_000;
+
+function cacheTtlMs(): number {
+  const v = Number(process.env.API_KEY_CACHE_TTL_MS ?? 5_000);
+  return Number.isFinite(v) && v >= 0 ? v : 5_000;
+}
+
+/** findApiKey with a short in-process cache; `lookup` runs it in a service-role transaction on a miss. */
+export async function findApiKeyCached(key: string, lookup: (key: string) => Promise<FoundKey | null>): Promise<FoundKey | null> {
+  if (!/^wak_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{32}$/.test(key)) return null;
+  const hash = hashApiKey(key);
+  const now = Date.now();
+  const hit = cache.get(hash);
+  if (hit && hit.expires > now) return hit.value;
+  const value = await lookup(key);
+  if (!value) {
+    cache.delete(hash);
+    return null;
+  }
+  const ttl = cacheTtlMs();
+  if (ttl > 0) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(hash, { value, expires: now + ttl });
+  }
+  return value;
+}
+
+/** Forgets cached keys (all, or one organization's): after a revocation or a suspension. */
+export function forgetCachedApiKeys(orgId?: string): void {
+  if (!orgId) return cache.clear();
+  for (const [k, v] of cache) if (v.value.orgId === orgId) cache.delete(k);
 }
 
 export async function revokeApiKey(db: Db, args: { orgId: string; keyId: string }): Promise<boolean> {
@@ -51,6 +98,7 @@ export async function revokeApiKey(db: Db, args: { orgId: string; keyId: string 
     args.keyId,
     args.orgId,
   ]);
+  forgetCachedApiKeys(args.orgId);
   return (r.rowCount ?? 0) > 0;
 }
 

@@ -1,4 +1,4 @@
-import { verifyApiKey } from "../apikeys/api-keys";
+import { findApiKey, findApiKeyCached } from "../apikeys/api-keys";
 import { withService, type JwtClaims } from "../db/tx";
 import { ApiError } from "../http/errors";
 import type { Role } from "../orgs/organizations";
@@ -17,7 +17,7 @@ export type Caller =
       orgStatus: "active" | "suspended" | null;
       isPlatformAdmin: boolean;
     }
-  | { kind: "api_key"; keyId: string; orgId: string; role: "api"; orgStatus: "active" };
+  | { kind: "api_key"; keyId: string; orgId: string; role: "api"; orgStatus: "active" | "suspended" };
 
 export type OrgCaller = Extract<Caller, { kind: "user" }> & { orgId: string; role: Role } | Extract<Caller, { kind: "api_key" }>;
 
@@ -28,8 +28,9 @@ export type OrgCaller = Extract<Caller, { kind: "user" }> & { orgId: string; rol
 export async function resolveCaller(req: Request): Promise<Caller | null> {
   const auth = req.headers.get("authorization");
   if (auth?.toLowerCase().startsWith("bearer ")) {
-    const found = await withService((db) => verifyApiKey(db, auth.slice(7).trim()));
-    return found ? { kind: "api_key", keyId: found.keyId, orgId: found.orgId, role: "api", orgStatus: "active" } : null;
+    // Cached for a few seconds (API_KEY_CACHE_TTL_MS): the public API's hot path skips the lookup.
+    const found = await findApiKeyCached(auth.slice(7).trim(), (key) => withService((db) => findApiKey(db, key)));
+    return found ? { kind: "api_key", keyId: found.keyId, orgId: found.orgId, role: "api", orgStatus: found.orgStatus } : null;
   }
   const cookieHeader = req.headers.get("cookie");
   const claims = await sessionClaims(req);
@@ -88,6 +89,9 @@ export async function requireOrgCaller(
   if (!caller) throw new ApiError(401, "unauthorized", "Sign in, or send a valid API key as 'Authorization: Bearer <key>'.");
   if (caller.kind === "api_key") {
     if (opts.allowApiKey === false) throw new ApiError(403, "forbidden", "This action is not available to API keys.");
+    if (caller.orgStatus === "suspended" && !opts.allowSuspended) {
+      throw new ApiError(403, "organization_suspended", "This organization is suspended. Contact the platform operator.");
+    }
     return caller;
   }
   if (!caller.orgId || !caller.role) throw new ApiError(403, "no_organization", "Create or join an organization first.");

@@ -13,6 +13,18 @@ const schema = z.object({
   WHATSAPP_MODE: z.enum(["sandbox", "live"]).default("sandbox"),
   GRAPH_API_URL: z.string().url().default("https://graph.facebook.com"),
   GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default("v23.0"),
+  GRAPH_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /** Previous encryption key, kept during a key rotation so older secrets still decrypt. */
+  APP_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
+  /** Send retries (throttling, Meta 5xx, refused connections): attempts in all, and the first backoff. */
+  SEND_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  SEND_RETRY_BASE_MS: z.coerce.number().int().min(0).default(5_000),
+  /** A call that may have reached Meta is left this long for a status webhook before it is refunded. */
+  SEND_UNKNOWN_OUTCOME_GRACE_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** How long a verified API key is trusted without asking the database (revocation delay). */
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  SANDBOX_GRAPH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SANDBOX_STATUS_WEBHOOKS: z.enum(["true", "false"]).default("true"),
   META_APP_ID: z.string().optional(),
   META_APP_SECRET: z.string().min(1).default("sandbox-app-secret"),
   META_VERIFY_TOKEN: z.string().min(1).default("sandbox-verify-token"),

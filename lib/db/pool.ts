@@ -28,6 +28,28 @@ export function getPool(url: string = requireDatabaseUrl()): pg.Pool {
   return pool;
 }
 
+/**
+ * A pool whose connections run as service_role for their whole session (see serviceQuery in
+ * service-query.ts). Kept in the same registry, so closePools closes it too.
+ */
+export function getServicePool(url: string = requireDatabaseUrl()): pg.Pool {
+  globalForPool.__pgPools ??= new Map();
+  const key = `${url}#service_role`;
+  let pool = globalForPool.__pgPools.get(key);
+  if (!pool) {
+    pool = new pg.Pool({
+      connectionString: url,
+      max: Number(process.env.DATABASE_SERVICE_POOL_SIZE ?? 12),
+      idleTimeoutMillis: 30_000,
+      // Awaited by the pool before the connection is handed out: nothing runs as the login role.
+      onConnect: async (client) => void (await client.query("set role service_role")),
+    });
+    pool.on("error", () => undefined);
+    globalForPool.__pgPools.set(key, pool);
+  }
+  return pool;
+}
+
 export async function closePools(): Promise<void> {
   const pools = globalForPool.__pgPools;
   if (!pools) return;

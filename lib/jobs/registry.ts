@@ -1,8 +1,10 @@
 import { foldMessageStatsJob } from "../analytics/rollup";
 import { sweepLoginThrottle } from "../auth/rate-limit";
 import { withService } from "../db/tx";
+import { reconcileSendsJob } from "../messaging/reconcile";
 import { emailLowBalanceNotices } from "../notifications/low-balance-email";
 import { reconcilePendingPayments } from "../payments/reconcile";
+import { webhookSweepJob } from "../whatsapp/webhook-process";
 
 // Periodic sweeps the worker runs. Each service adds its own entry here.
 export interface PeriodicJob {
@@ -18,6 +20,10 @@ export const periodicJobs: PeriodicJob[] = [
   // Orders still unpaid two minutes after creation: ask Razorpay, so a lost webhook loses no money.
   { name: "payments.reconcile", intervalMs: 60_000, run: async () => (await reconcilePendingPayments()).credited },
   { name: "notifications.low-balance-email", intervalMs: 15_000, run: () => emailLowBalanceNotices() },
+  // Pending sends: retries after throttling/5xx, refunds after crashes (lib/messaging/reconcile.ts).
+  reconcileSendsJob,
+  // Meta webhook events the route could not finish in-process (failed statuses, auto-replies, early statuses).
+  webhookSweepJob,
   // Analytics rollup: folds the per-message delta rows into one row per org, day and channel.
   foldMessageStatsJob,
 ];

@@ -1,3 +1,4 @@
+import { startSandboxGraphServer } from "./graph-server";
 import { startRazorpaySandboxForApp } from "./razorpay-server";
 
 // The sandbox integrations the launcher starts in sandbox mode (Graph API, Razorpay checkout).
@@ -8,6 +9,27 @@ export interface SandboxServices {
 }
 
 export async function startSandboxServices(opts: { appUrl: string }): Promise<SandboxServices> {
+  const env: Record<string, string> = {};
+  const stops: Array<() => Promise<void>> = [];
+
+  // Sandbox Graph API: the app's live Graph client talks to it through GRAPH_API_URL, and it posts
+  // signed status webhooks back to the app. SANDBOX_GRAPH_PORT pins its port (default: any free one).
+  if ((process.env.WHATSAPP_MODE ?? "sandbox") === "sandbox") {
+    const graph = await startSandboxGraphServer({
+      port: Number(process.env.SANDBOX_GRAPH_PORT ?? 0),
+      appWebhookUrl: process.env.SANDBOX_STATUS_WEBHOOKS === "false" ? null : `${opts.appUrl.replace(/\/$/, "")}/api/webhook`,
+      appSecret: process.env.META_APP_SECRET ?? "sandbox-app-secret",
+    });
+    env.GRAPH_API_URL = graph.url;
+    stops.push(graph.stop);
+  }
+
+  // Sandbox Razorpay (only when live Razorpay keys are not configured).
   const razorpay = await startRazorpaySandboxForApp(opts.appUrl);
-  return { env: { ...razorpay?.env }, stop: async () => void (await razorpay?.stop()) };
+  if (razorpay) {
+    Object.assign(env, razorpay.env);
+    stops.push(razorpay.stop);
+  }
+
+  return { env, stop: async () => void (await Promise.all(stops.map((s) => s()))) };
 }

@@ -1,6 +1,8 @@
 import { withService } from "../db/tx";
 import { createUser, findUserByEmail } from "../auth/users";
 import { credit } from "../wallet/wallet";
+import { connectSandboxChannel } from "../channels/channels";
+import type { Db } from "../db/tx";
 
 export const DEMO = {
   ownerEmail: "demo@wa.local",
@@ -28,6 +30,7 @@ export async function seedDemo(): Promise<SeedResult> {
         "select org_id from public.memberships where user_id = $1 order by created_at limit 1",
         [existing.id],
       );
+      if (rows[0]) await seedDemoMessaging(db, rows[0].org_id);
       return { created: false, orgId: rows[0]?.org_id ?? "" };
     }
     const owner = await createUser(db, { email: DEMO.ownerEmail, password: DEMO.ownerPassword, fullName: "Demo Owner" });
@@ -44,10 +47,28 @@ export async function seedDemo(): Promise<SeedResult> {
               ($1, 'Pricing', 'contains', 'price', 'Our price list: https://example.com/prices', 20)`,
       [orgId],
     );
+    await seedDemoMessaging(db, orgId);
     if (!(await findUserByEmail(db, DEMO.operatorEmail))) {
       const operator = await createUser(db, { email: DEMO.operatorEmail, password: DEMO.operatorPassword, fullName: "Platform Operator" });
       await db.query("insert into public.platform_admins (user_id) values ($1)", [operator.id]);
     }
     return { created: true, orgId };
   });
+}
+
+/**
+ * A default sandbox channel and two contacts for the demo organization. Idempotent on its own (it
+ * also runs for a demo database seeded before channels existed). Priya wrote in an hour ago (inside
+ * the 24-hour window at seed time); Rahul never has, so only templates reach him.
+ */
+async function seedDemoMessaging(db: Db, orgId: string): Promise<void> {
+  const { rows } = await db.query("select 1 from public.channels where org_id = $1 limit 1", [orgId]);
+  if (!rows.length) await connectSandboxChannel({ orgId, displayPhone: "+91 98765 43210" }, db);
+  await db.query(
+    `insert into public.contacts (org_id, wa_id, phone_e164, name, profile_name, last_inbound_at)
+     values ($1, '919812345670', '+919812345670', 'Priya Sharma', 'Priya', now() - interval '1 hour'),
+            ($1, '919812345671', '+919812345671', 'Rahul Verma', 'Rahul', null)
+     on conflict (org_id, wa_id) do nothing`,
+    [orgId],
+  );
 }

@@ -2,6 +2,7 @@ import type { Command } from "../command";
 import { createApiKey, revokeApiKey } from "./api-keys";
 import { addMember, makeOperator } from "./members";
 import { createOrg, listOrgs, setFee, suspendOrg, unsuspendOrg } from "./orgs";
+import { connectSandboxChannel, simulateInbound } from "./sandbox";
 import { credit } from "./wallet";
 
 /**
@@ -19,4 +20,6 @@ export const commands: Command[] = [
   suspendOrg,
   unsuspendOrg,
   makeOperator,
+  connectSandboxChannel,
+  simulateInbound,
 ];

@@ -1,0 +1,4 @@
+import { createHandler, listHandler } from "./handlers";
+
+export const GET = listHandler;
+export const POST = createHandler;
