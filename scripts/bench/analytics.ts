@@ -28,6 +28,7 @@ const DAYS = Number(process.env.BENCH_DAYS ?? 120);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 15);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const WRITE_SECONDS = Number(process.env.BENCH_WRITE_SECONDS ?? 6);
+const WRITE_ROUNDS = Number(process.env.BENCH_WRITE_ROUNDS ?? 3);
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -251,14 +252,14 @@ async function main() {
     }
 
     const writes: Record<string, number[]> = { "insert off": [], "insert on": [], "update off": [], "update on": [] };
-    for (const on of [false, true, false, true, false, true]) {
+    for (const on of Array.from({ length: WRITE_ROUNDS * 2 }, (_, i) => i % 2 === 1)) {
       await setTriggers(on);
       writes[`insert ${on ? "on" : "off"}`].push(await hammer(insertSql, () => [orgW, chW[0].id]));
       writes[`update ${on ? "on" : "off"}`].push(await hammer(updateSql, () => [orgW]));
     }
     await setTriggers(true);
     await pool.end();
-    console.log(`\nCommitted writes per second, ${CLIENTS} clients, ${WRITE_SECONDS} s each, three alternating rounds (synchronous commit; load average ${os.loadavg()[0].toFixed(1)})`);
+    console.log(`\nCommitted writes per second, ${CLIENTS} clients, ${WRITE_SECONDS} s each, ${WRITE_ROUNDS} alternating rounds (synchronous commit; load average ${os.loadavg()[0].toFixed(1)})`);
     for (const kind of ["insert", "update"]) {
       const off = writes[`${kind} off`];
       const on = writes[`${kind} on`];
