@@ -115,6 +115,20 @@ const FIXTURES: Record<string, Fixture> = {
       (c) => [c.orgId, `evt-${c.tag}`],
     ),
   },
+  // The analytics rollup (written by the messages trigger and the fold job; tenants only read).
+  message_stats_daily: {
+    seed: insert(
+      "insert into public.message_stats_daily (org_id, day, sent, fees_paise) values ($1, '2024-01-01', 1, 20)",
+      (c) => [c.orgId],
+    ),
+  },
+  message_stats_delta: {
+    seed: insert(
+      `insert into public.message_stats_delta (org_id, day, pending, sent, delivered, read, failed, inbound, fees_paise)
+       values ($1, '2024-01-01', 0, 1, 0, 0, 0, 0, 20)`,
+      (c) => [c.orgId],
+    ),
+  },
   invitations: {
     seed: insert("insert into public.invitations (org_id, email, role, token_hash) values ($1, $2, 'agent', $3)", (c) => [
       c.orgId,

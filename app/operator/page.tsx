@@ -1,23 +1,29 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePagePlatformAdmin } from "@/app/_server/page-caller";
+import { OperatorAnalyticsSection } from "@/components/analytics/operator-analytics";
 import { OrgActions } from "@/components/operator/org-actions";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
 import { withService } from "@/lib/db/tx";
 import { formatPaise } from "@/lib/money/format";
-import { listOrganizations, revenueByDay } from "@/lib/operator/operator";
+import { operatorAnalytics } from "@/lib/analytics/operator";
+import { operatorQuerySchema } from "@/lib/analytics/range";
+import { describeZodError } from "@/lib/http/errors";
+import { listOrganizations } from "@/lib/operator/operator";
 
 export const metadata: Metadata = { title: "Operator console" };
 
-export default async function OperatorPage() {
+export default async function OperatorPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePagePlatformAdmin();
-  const { orgs, revenue } = await withService(async (db) => ({
+  const sp = await searchParams;
+  const one = (k: string) => (Array.isArray(sp[k]) ? sp[k][0] : sp[k]);
+  const parsed = operatorQuerySchema.safeParse({ from: one("from"), to: one("to") });
+  const notice = parsed.success ? null : `${describeZodError(parsed.error)}. Showing the last 30 days instead.`;
+  const { orgs, analytics } = await withService(async (db) => ({
     orgs: await listOrganizations(db),
-    revenue: await revenueByDay(db, 30),
+    analytics: await operatorAnalytics(db, parsed.success ? parsed.data : operatorQuerySchema.parse({})),
   }));
-  const max = Math.max(1, ...revenue.map((d) => d.fees_paise));
   const monthFees = orgs.reduce((s, o) => s + o.fees_this_month_paise, 0);
-  const days = [...revenue].reverse();
 
   return (
     <main className="mx-auto max-w-6xl space-y-6 p-4 md:p-8">
@@ -44,23 +50,7 @@ export default async function OperatorPage() {
           <p className="text-2xl font-semibold">{formatPaise(monthFees)}</p>
         </Card>
       </div>
-      <Card>
-        <h2 className="mb-4 text-lg font-semibold">Revenue from service fees, last 30 days</h2>
-        <div className="flex h-40 items-end gap-1" role="img" aria-label="Daily service-fee revenue for the last 30 days">
-          {days.map((d) => (
-            <div
-              key={d.day}
-              title={`${d.day}: ${formatPaise(d.fees_paise)} from ${d.messages} messages`}
-              className="flex-1 rounded-t bg-accent"
-              style={{ height: `${Math.max(2, (d.fees_paise / max) * 100)}%`, opacity: d.fees_paise ? 1 : 0.25 }}
-            />
-          ))}
-        </div>
-        <div className="mt-2 flex justify-between text-xs text-muted">
-          <span>{days[0]?.day}</span>
-          <span>{days.at(-1)?.day}</span>
-        </div>
-      </Card>
+      <OperatorAnalyticsSection data={analytics} notice={notice} />
       <section className="space-y-3">
         <h2 className="text-lg font-semibold">Organizations</h2>
         {orgs.length === 0 ? <EmptyState title="No organizations yet" /> : null}

@@ -23,6 +23,7 @@ const NAV: NavItem[] = [
   { href: "/wallet", label: "Wallet", icon: "wallet" },
   { href: "/channels", label: "Channels", icon: "channels" },
   { href: "/automations", label: "Automations", icon: "automations" },
+  { href: "/analytics", label: "Analytics", icon: "analytics" },
   { href: "/services", label: "My services", icon: "services" },
   { href: "/settings", label: "Settings", icon: "settings" },
 ];

@@ -1,3 +1,4 @@
+import { foldMessageStatsJob } from "../analytics/rollup";
 import { sweepLoginThrottle } from "../auth/rate-limit";
 import { withService } from "../db/tx";
 import { reconcileSendsJob } from "../messaging/reconcile";
@@ -28,4 +29,6 @@ export const periodicJobs: PeriodicJob[] = [
   webhookDeliveryJob,
   // Finished deliveries older than 30 days leave the log.
   webhookPruneJob,
+  // Analytics rollup: folds the per-message delta rows into one row per org, day and channel.
+  foldMessageStatsJob,
 ];
