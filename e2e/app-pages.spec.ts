@@ -16,6 +16,7 @@ const PAGES: Array<[string, string]> = [
   ["/wallet", "wallet"],
   ["/channels", "channels"],
   ["/automations", "automations"],
+  ["/analytics", "analytics"],
   ["/services", "services"],
   ["/settings", "settings"],
 ];
