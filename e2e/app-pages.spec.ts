@@ -65,6 +65,9 @@ for (const theme of ["dark", "light"] as const) {
       await ctx.close();
       const op = await (await context(browser, theme, width)).newPage();
       await logIn(op, "operator@wa.local", "operator-password-123");
+      // Let the post-login redirect finish before navigating on.
+      await op.waitForLoadState("load");
+      await expect(op.locator("h1").first()).toBeVisible();
       await op.goto("/operator");
       await check(op, `operator-${theme}-${width}`);
     });
