@@ -2,34 +2,26 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orgAnalytics } from "../lib/analytics/org";
 import { addDays, analyticsQuerySchema, today } from "../lib/analytics/range";
 import { foldAllMessageStats } from "../lib/analytics/rollup";
-import { resetEnvCache } from "../lib/config/env";
 import { closePools } from "../lib/db/pool";
 import { withService } from "../lib/db/tx";
-import { startSandboxGraphServer, type SandboxGraphServer } from "../lib/sandbox/graph-server";
 import { signMetaPayload } from "../lib/whatsapp/signature";
 import { inboundTextPayload } from "../lib/whatsapp/webhook-payloads";
 import { sweepWebhookEvents } from "../lib/whatsapp/webhook-process";
-import { ledger, makeContact, makeTenant, phone, ROUTES } from "./helpers/messaging";
-import { serveRoutes } from "./helpers/serve-routes";
-import * as webhookRoute from "../app/api/webhook/route";
+import { ledger, makeContact, makeTenant, phone, startLoop } from "./helpers/messaging";
 
 // The analytics figures follow the real pipeline: sends through the API (charged, refunded per
 // policy) to the sandbox Graph API over HTTP, its signed sent/delivered/read/failed statuses and an
 // inbound message back through the real webhook route. Nothing is written to messages by the test.
 
-let app: Awaited<ReturnType<typeof serveRoutes>>;
-let graph: SandboxGraphServer;
+let loop: Awaited<ReturnType<typeof startLoop>>;
+let app: Awaited<ReturnType<typeof startLoop>>["app"];
 
 beforeAll(async () => {
-  app = await serveRoutes({ ...ROUTES, "/api/webhook": webhookRoute });
-  graph = await startSandboxGraphServer({ appWebhookUrl: `${app.url}/api/webhook`, appSecret: process.env.META_APP_SECRET!, statusDelayMs: 20 });
-  process.env.GRAPH_API_URL = graph.url;
-  process.env.SEND_RETRY_BASE_MS = "0";
-  resetEnvCache();
+  loop = await startLoop();
+  ({ app } = loop);
 });
 afterAll(async () => {
-  await graph.stop();
-  await app.close();
+  await loop.close();
   await closePools();
 });
 

@@ -10,7 +10,7 @@ import { closePools, getPool } from "../lib/db/pool";
 import { withService, type Db } from "../lib/db/tx";
 import { credit } from "../lib/wallet/wallet";
 import { makeChannel, receiveMessage, sendMessage } from "./helpers/analytics";
-import { makeOrg, makeUser } from "./helpers/factories";
+import { makeOperatorCookie, makeOrg } from "./helpers/factories";
 import { serveRoutes } from "./helpers/serve-routes";
 import * as analyticsRoute from "../app/api/analytics/route";
 import * as exportRoute from "../app/api/analytics/export.csv/route";
@@ -25,9 +25,7 @@ beforeAll(async () => {
     "/api/analytics/export.csv": exportRoute,
     "/api/operator/analytics": operatorRoute,
   });
-  const op = await makeUser();
-  await withService((db) => db.query("insert into public.platform_admins (user_id) values ($1)", [op.id]));
-  operatorCookie = `wa_session=${await signSession(op)}`;
+  operatorCookie = await makeOperatorCookie();
 });
 afterAll(async () => {
   await server.close();

@@ -4,7 +4,7 @@ import { signSession } from "../lib/auth/session";
 import { closePools } from "../lib/db/pool";
 import { withService } from "../lib/db/tx";
 import { credit, debit, refund } from "../lib/wallet/wallet";
-import { makeOrg, makeUser } from "./helpers/factories";
+import { makeOperatorCookie, makeOrg } from "./helpers/factories";
 import { serveRoutes } from "./helpers/serve-routes";
 import * as orgs from "../app/api/operator/orgs/route";
 import * as org from "../app/api/operator/orgs/[id]/route";
@@ -20,9 +20,7 @@ beforeAll(async () => {
     "/api/operator/orgs/[id]/adjustments": adjustments,
     "/api/operator/revenue": revenue,
   });
-  const op = await makeUser();
-  await withService((db) => db.query("insert into public.platform_admins (user_id) values ($1)", [op.id]));
-  operatorCookie = `wa_session=${await signSession(op)}`;
+  operatorCookie = await makeOperatorCookie();
 });
 afterAll(async () => {
   await server.close();

@@ -31,3 +31,11 @@ export async function makeOrg(opts: { name?: string; role?: "owner" | "admin" | 
   const claims: JwtClaims = { sub: user.id, role: "authenticated", email: user.email };
   return { orgId, user, claims, asUser: <T>(fn: (db: Db) => Promise<T>) => withTenant(claims, fn) };
 }
+
+/** A signed-in platform operator's session cookie. */
+export async function makeOperatorCookie(): Promise<string> {
+  const { signSession } = await import("../../lib/auth/session");
+  const op = await makeUser();
+  await withService((db) => db.query("insert into public.platform_admins (user_id) values ($1)", [op.id]));
+  return `wa_session=${await signSession(op)}`;
+}

@@ -156,3 +156,24 @@ export async function balance(orgId: string): Promise<number> {
 export async function messageRow(id: string) {
   return withService(async (db) => (await db.query("select * from public.messages where id = $1", [id])).rows[0]);
 }
+
+/**
+ * The whole loop over real HTTP: the routes plus the real Meta webhook route, and the sandbox
+ * Graph API posting its signed statuses back to that webhook.
+ */
+export async function startLoop(): Promise<{ app: { url: string; close(): Promise<void> }; graph: SandboxGraphServer; close(): Promise<void> }> {
+  const webhookRoute = await import("../../app/api/webhook/route");
+  const app = await serveRoutes({ ...ROUTES, "/api/webhook": webhookRoute });
+  const graph = await startSandboxGraphServer({ appWebhookUrl: `${app.url}/api/webhook`, appSecret: process.env.META_APP_SECRET!, statusDelayMs: 20 });
+  process.env.GRAPH_API_URL = graph.url;
+  process.env.SEND_RETRY_BASE_MS = "0";
+  resetEnvCache();
+  return {
+    app,
+    graph,
+    close: async () => {
+      await graph.stop();
+      await app.close();
+    },
+  };
+}

@@ -1,33 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resetEnvCache } from "../../lib/config/env";
 import { closePools } from "../../lib/db/pool";
 import { withService } from "../../lib/db/tx";
-import { startSandboxGraphServer, type SandboxGraphServer } from "../../lib/sandbox/graph-server";
+import type { SandboxGraphServer } from "../../lib/sandbox/graph-server";
 import { getBalance } from "../../lib/wallet/wallet";
 import { signMetaPayload } from "../../lib/whatsapp/signature";
 import { inboundTextPayload } from "../../lib/whatsapp/webhook-payloads";
 import { sweepWebhookEvents } from "../../lib/whatsapp/webhook-process";
-import { makeTenant, phone, ROUTES } from "../helpers/messaging";
-import { serveRoutes } from "../helpers/serve-routes";
-import * as webhookRoute from "../../app/api/webhook/route";
+import { makeTenant, phone, startLoop } from "../helpers/messaging";
 
 // The whole loop with nothing faked on our side: signed inbound webhooks reach the real route,
 // the auto-reply goes through the real send pipeline (charged) to the sandbox Graph API over
 // HTTP, and the sandbox's signed sent/delivered/read statuses come back through the same route.
 
-let app: Awaited<ReturnType<typeof serveRoutes>>;
+let loop: Awaited<ReturnType<typeof startLoop>>;
+let app: Awaited<ReturnType<typeof startLoop>>["app"];
 let graph: SandboxGraphServer;
 
 beforeAll(async () => {
-  app = await serveRoutes({ ...ROUTES, "/api/webhook": webhookRoute });
-  graph = await startSandboxGraphServer({ appWebhookUrl: `${app.url}/api/webhook`, appSecret: process.env.META_APP_SECRET!, statusDelayMs: 20 });
-  process.env.GRAPH_API_URL = graph.url;
-  process.env.SEND_RETRY_BASE_MS = "0";
-  resetEnvCache();
+  loop = await startLoop();
+  ({ app, graph } = loop);
 });
 afterAll(async () => {
-  await graph.stop();
-  await app.close();
+  await loop.close();
   await closePools();
 });
 
