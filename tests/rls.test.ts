@@ -84,6 +84,12 @@ const FIXTURES: Record<string, Fixture> = {
       (c) => [c.orgId],
     ),
   },
+  message_templates: {
+    seed: insert(
+      "insert into public.message_templates (org_id, waba_id, name, language, category) values ($1, 'waba-fixture', $2, 'en_US', 'UTILITY')",
+      (c) => [c.orgId, `fixture_${c.tag}`],
+    ),
+  },
   payments: {
     seed: insert("insert into public.payments (org_id, mode, order_id, amount_paise) values ($1, 'sandbox', $2, 1000)", (c) => [
       c.orgId,
