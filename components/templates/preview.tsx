@@ -40,7 +40,7 @@ export function TemplatePreview({
       {buttons.length ? (
         <ul className="ml-auto mt-1 grid max-w-sm gap-1">
           {buttons.map((b, i) => (
-            <li key={i} className="rounded-lg bg-bubble-out px-3 py-1.5 text-center text-sm font-medium text-accent">
+            <li key={i} className="rounded-lg bg-bubble-out px-3 py-1.5 text-center text-sm font-medium text-text">
               {b.text || "Button"}
             </li>
           ))}

@@ -154,7 +154,7 @@ function CreateForm({ onCreated }: { onCreated: (t: TemplateView) => void }) {
           </Field>
         </div>
         {Array.from({ length: bodyVars }, (_, i) => (
-          <Field key={i} label={`Example for {{${i + 1}}}`} htmlFor={`tpl-example-${i}`}>
+          <Field key={i} label={`Body example for {{${i + 1}}}`} htmlFor={`tpl-example-${i}`}>
             <Input
               id={`tpl-example-${i}`}
               value={d.bodyExamples[i] ?? ""}
