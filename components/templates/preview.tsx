@@ -29,13 +29,13 @@ export function TemplatePreview({
       <div className="ml-auto max-w-sm rounded-lg rounded-tr-none bg-bubble-out px-3 py-2 text-sm shadow-sm">
         {header ? (
           header.format && header.format !== "TEXT" ? (
-            <div className="mb-2 flex h-24 items-center justify-center rounded bg-surface-2 text-xs text-muted">{header.format.toLowerCase()}</div>
+            <div className="mb-2 flex h-24 items-center justify-center rounded bg-surface-2 text-xs text-text">{header.format.toLowerCase()}</div>
           ) : (
             <p className="mb-1 font-semibold break-words">{fill(header.text ?? "", headerValues)}</p>
           )
         ) : null}
-        <p className="whitespace-pre-wrap break-words">{body?.text ? fill(body.text, bodyValues) : <span className="text-muted">Body text</span>}</p>
-        {footer?.text ? <p className="mt-1 text-xs text-muted">{footer.text}</p> : null}
+        <p className="whitespace-pre-wrap break-words">{body?.text ? fill(body.text, bodyValues) : <span className="italic">Body text</span>}</p>
+        {footer?.text ? <p className="mt-1 text-xs">{footer.text}</p> : null}
       </div>
       {buttons.length ? (
         <ul className="ml-auto mt-1 grid max-w-sm gap-1">
