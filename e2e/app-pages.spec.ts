@@ -15,6 +15,7 @@ const PAGES: Array<[string, string]> = [
   ["/contacts", "contacts"],
   ["/wallet", "wallet"],
   ["/channels", "channels"],
+  ["/templates", "templates"],
   ["/automations", "automations"],
   ["/analytics", "analytics"],
   ["/services", "services"],

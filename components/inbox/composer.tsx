@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
+import { TemplatePicker } from "@/components/templates/template-picker";
 import { Button } from "@/components/ui";
 import { formatPaise } from "@/lib/money/format";
 
@@ -28,12 +29,15 @@ export function Composer({ toWaId, windowOpen, optedOut, feePaise, onSent }: Pro
   }
   if (!windowOpen) {
     return (
-      <div className="border-t border-border bg-surface-2 p-4 text-sm">
-        <p className="font-medium">The 24-hour customer service window is closed.</p>
-        <p className="text-muted">
-          WhatsApp only allows free-form messages within 24 hours of the customer&apos;s last message. To start the
-          conversation again, send an approved message template (through the API with <code>type: &quot;template&quot;</code>).
-        </p>
+      <div className="max-h-[70vh] space-y-3 overflow-y-auto border-t border-border bg-surface-2 p-4 text-sm">
+        <div role="note" className="rounded-lg border border-warning/40 bg-warning/10 p-3">
+          <p className="font-medium">The 24-hour customer service window is closed.</p>
+          <p className="text-muted">
+            WhatsApp only allows free-form messages within 24 hours of the customer&apos;s last message. To start the
+            conversation again, send an approved message template.
+          </p>
+        </div>
+        <TemplatePicker toWaId={toWaId} feePaise={feePaise} onSent={onSent} />
       </div>
     );
   }

@@ -22,6 +22,7 @@ const NAV: NavItem[] = [
   { href: "/contacts", label: "Contacts", icon: "contacts" },
   { href: "/wallet", label: "Wallet", icon: "wallet" },
   { href: "/channels", label: "Channels", icon: "channels" },
+  { href: "/templates", label: "Templates", icon: "templates" },
   { href: "/automations", label: "Automations", icon: "automations" },
   { href: "/analytics", label: "Analytics", icon: "analytics" },
   { href: "/services", label: "My services", icon: "services" },

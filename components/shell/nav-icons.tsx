@@ -5,6 +5,7 @@ const paths: Record<string, string> = {
   contacts: "M16 19v-1.5a3.5 3.5 0 0 0-3.5-3.5h-5A3.5 3.5 0 0 0 4 17.5V19M10 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6Zm10 8v-1.5a3.5 3.5 0 0 0-2.5-3.35M15 5.15a3 3 0 0 1 0 5.7",
   wallet: "M4 7.5A2.5 2.5 0 0 1 6.5 5H18v3M4 7.5V17a2 2 0 0 0 2 2h13a1 1 0 0 0 1-1v-9a1 1 0 0 0-1-1H6.5A2.5 2.5 0 0 1 4 7.5ZM16 13.5h.01",
   channels: "M7 4h10a1 1 0 0 1 1 1v14a1 1 0 0 1-1 1H7a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1Zm4 13h2",
+  templates: "M6 4h9l3 3v13H6V4Zm3 6h6M9 13h6M9 16h4",
   automations: "M13 3 5 13.5h6L10 21l8-10.5h-6L13 3Z",
   analytics: "M4 20h16M6.5 20v-7M11 20V5M15.5 20v-9.5M20 20v-4",
   services: "M5 5h5v5H5V5Zm9 0h5v5h-5V5ZM5 14h5v5H5v-5Zm9 0h5v5h-5v-5Z",

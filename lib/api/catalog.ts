@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createContactSchema, listContactsQuerySchema, updateContactSchema } from "../contacts/schema";
 import { listMessagesQuery } from "../messaging/messages";
 import { outboundMessageSchema, sendRequestSchema } from "../messaging/outbound";
+import { createTemplateSchema, listTemplatesQuerySchema, syncTemplatesSchema, TEMPLATE_STATUSES } from "../templates/schema";
 import { listTransactionsQuery } from "../wallet/statement";
 import { buildOpenApi, type Operation } from "./openapi";
 
@@ -51,6 +52,21 @@ const transaction = z.object({
   created_at: z.string().datetime(),
 });
 
+const template = z.object({
+  id: z.string().uuid(),
+  waba_id: z.string().describe("The WhatsApp Business Account the template belongs to"),
+  meta_template_id: z.string().nullable().describe("Meta's template id"),
+  name: z.string(),
+  language: z.string(),
+  category: z.enum(["MARKETING", "UTILITY", "AUTHENTICATION"]),
+  status: z.enum(TEMPLATE_STATUSES),
+  rejected_reason: z.string().nullable(),
+  components: z.array(z.record(z.string(), z.unknown())).describe("Meta's components: HEADER, BODY, FOOTER, BUTTONS"),
+  synced_at: z.string().datetime().nullable(),
+  created_at: z.string().datetime(),
+  updated_at: z.string().datetime(),
+});
+
 const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 
 export const operations: Operation[] = [
@@ -70,9 +86,12 @@ export const operations: Operation[] = [
       201: { description: "Sent (or accepted and pending a retry)", schema: sendResult },
       402: { description: "The wallet balance is lower than the fee; nothing was sent or charged" },
       403: { description: "The organization is suspended" },
-      404: { description: "channel_id is not one of the organization's channels" },
-      409: { description: "Idempotency-Key reused with another body" },
-      422: { description: "The 24-hour window is closed (use a template) or the contact opted out" },
+      404: { description: "channel_id is not one of the organization's channels, or template_not_found: no such template (name and language) for the channel's WABA" },
+      409: { description: "Idempotency-Key reused with another body, or template_not_approved: the template is not APPROVED" },
+      422: {
+        description:
+          "The 24-hour window is closed (use a template), the contact opted out, or template_params_invalid: the parameters do not match the template (e.g. body expects 2 parameters, got 1). Nothing is charged.",
+      },
     },
   },
   {
@@ -160,6 +179,64 @@ export const operations: Operation[] = [
     summary: "Delete a contact",
     params: id,
     responses: { 204: { description: "Deleted" }, 404: { description: "No such contact" } },
+  },
+  {
+    method: "get",
+    path: "/api/v1/templates",
+    operationId: "listTemplates",
+    tag: "Templates",
+    summary: "List message templates (filter by status, name or channel's WABA)",
+    description: "Deleted templates are left out unless status=DELETED is asked for.",
+    query: listTemplatesQuerySchema,
+    responses: { 200: { description: "The templates", schema: z.object({ data: z.array(template) }) } },
+  },
+  {
+    method: "post",
+    path: "/api/v1/templates",
+    operationId: "createTemplate",
+    tag: "Templates",
+    summary: "Create a message template at Meta (owners, admins, API keys)",
+    description:
+      "Meta's shape: name (lowercase, digits, underscores), category, language and components. Variables are {{1}}, {{2}}, … with example values. The template is PENDING until Meta approves or rejects it (the status webhook updates it). channel_id picks the channel whose WABA gets it; the default channel otherwise.",
+    body: createTemplateSchema,
+    responses: {
+      201: { description: "Created at Meta and stored", schema: z.object({ data: template }) },
+      403: { description: "Agents cannot manage templates" },
+      409: { description: "A template with this name and language exists" },
+      422: { description: "No connected channel, or Meta refused the template" },
+    },
+  },
+  {
+    method: "get",
+    path: "/api/v1/templates/{id}",
+    operationId: "getTemplate",
+    tag: "Templates",
+    summary: "Get one template",
+    params: id,
+    responses: { 200: { description: "The template", schema: z.object({ data: template }) }, 404: { description: "No such template" } },
+  },
+  {
+    method: "delete",
+    path: "/api/v1/templates/{id}",
+    operationId: "deleteTemplate",
+    tag: "Templates",
+    summary: "Delete a template at Meta (this language); it stays listed as DELETED",
+    params: id,
+    responses: { 204: { description: "Deleted" }, 403: { description: "Agents cannot manage templates" }, 404: { description: "No such template" } },
+  },
+  {
+    method: "post",
+    path: "/api/v1/templates/sync",
+    operationId: "syncTemplates",
+    tag: "Templates",
+    summary: "Sync templates from Meta (one channel's WABA, or all connected channels)",
+    body: syncTemplatesSchema,
+    responses: {
+      200: {
+        description: "What each WABA's sync did",
+        schema: z.object({ data: z.array(z.object({ waba_id: z.string(), fetched: z.number().int(), pages: z.number().int(), deleted: z.number().int() })) }),
+      },
+    },
   },
   {
     method: "get",

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { channelTokenContext, encryptSecret } from "../crypto/secrets";
 import { withService, type Db } from "../db/tx";
 import { ApiError } from "../http/errors";
+import { insertSandboxStockTemplates } from "../templates/templates";
 
 // WhatsApp numbers (channels) of an organization. An org may have several, one default. A
 // phone_number_id belongs to one organization platform-wide. The access token is stored only
@@ -180,8 +181,8 @@ export async function connectSandboxChannel(args: { orgId: string; displayPhone:
   if (!graphIdSchema("phone_number_id").safeParse(phoneNumberId).success) {
     throw new ApiError(400, "invalid_phone_number_id", "phone_number_id must be numeric (5 to 20 digits).");
   }
-  const run = (d: Db) =>
-    storeChannel(d, {
+  const run = async (d: Db) => {
+    const channel = await storeChannel(d, {
       orgId: args.orgId,
       mode: "sandbox",
       phoneNumberId,
@@ -190,5 +191,9 @@ export async function connectSandboxChannel(args: { orgId: string; displayPhone:
       verifiedName: "Sandbox Business",
       accessToken: `sbx_${randomBytes(24).toString("base64url")}`,
     });
+    // Every sandbox WABA has the sandbox Graph API's approved stock templates (hello_world, ...).
+    await insertSandboxStockTemplates(d, args.orgId, channel.waba_id);
+    return channel;
+  };
   return db ? run(db) : withService(run);
 }

@@ -6,6 +6,7 @@ import { ApiError } from "../http/errors";
 import { logger } from "../log";
 import { GraphApiError, graphClient } from "../whatsapp/graph-client";
 import { assertNumberAvailable, graphIdSchema, storeChannel, type Channel } from "./channels";
+import { syncAfterConnect } from "../templates/templates";
 
 // Meta Embedded Signup, server side (Tech Provider flow, shared/REFERENCE.md):
 //   1. exchange the code for a business token   GET  /oauth/access_token
@@ -69,7 +70,7 @@ export async function completeEmbeddedSignup(args: {
   await step("register_number", () => graph.registerNumber({ phoneNumberId: args.phoneNumberId, accessToken, pin }));
   const info = await step("fetch_number", () => graph.getPhoneNumber({ phoneNumberId: args.phoneNumberId, accessToken }));
 
-  return withService((db) =>
+  const channel = await withService((db) =>
     storeChannel(db, {
       orgId: args.orgId,
       mode: e.WHATSAPP_MODE === "live" ? "live" : "sandbox",
@@ -80,4 +81,7 @@ export async function completeEmbeddedSignup(args: {
       accessToken,
     }),
   );
+  // The WABA's existing templates (approved ones can be sent at once); in the background.
+  syncAfterConnect(args.orgId, channel.id);
+  return channel;
 }

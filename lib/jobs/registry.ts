@@ -4,6 +4,7 @@ import { withService } from "../db/tx";
 import { reconcileSendsJob } from "../messaging/reconcile";
 import { emailLowBalanceNotices } from "../notifications/low-balance-email";
 import { reconcilePendingPayments } from "../payments/reconcile";
+import { syncAllConnected } from "../templates/templates";
 import { webhookSweepJob } from "../whatsapp/webhook-process";
 import { webhookDeliveryJob, webhookPruneJob } from "../webhooks/delivery";
 
@@ -31,4 +32,7 @@ export const periodicJobs: PeriodicJob[] = [
   webhookPruneJob,
   // Analytics rollup: folds the per-message delta rows into one row per org, day and channel.
   foldMessageStatsJob,
+  // Message templates of every connected channel's WABA, read in full from Meta (status webhooks
+  // keep them current in between; this catches missed webhooks and templates made in Meta's tools).
+  { name: "templates.sync", intervalMs: 30 * 60_000, run: () => syncAllConnected() },
 ];

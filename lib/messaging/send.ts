@@ -4,12 +4,14 @@ import { channelTokenContext, decryptSecret } from "../crypto/secrets";
 import { servicePrepared, serviceQuery } from "../db/service-query";
 import { ApiError } from "../http/errors";
 import { logger } from "../log";
+import { assertTemplateSendable } from "../templates/cache";
 import { isTokenError } from "../whatsapp/errors";
 import { GraphApiError, graphClient } from "../whatsapp/graph-client";
 import { messagePreviewText, outboundMessageSchema, type OutboundMessage } from "./outbound";
 import { normalizeRecipient, recipientHint } from "./phone";
 
 // The send pipeline — the one service behind the API, the dashboard, auto-replies and campaigns:
+//   0. template messages: checked against the template's definition (lib/templates/cache.ts);
 //   1. one SQL call (private.send_prepare, one transaction, one round trip): organization active,
 //      channel resolved and connected, duplicates answered without a charge, opt-out and 24-hour
 //      window checked, the fee debited (reference msg:<message id>) and a `pending` row written;
@@ -96,6 +98,13 @@ export async function sendMessage(input: SendInput): Promise<SendResult> {
   if (input.replyToMessageId !== undefined && !UUID.test(input.replyToMessageId)) {
     throw new ApiError(404, "reply_to_not_found", "The message being replied to was not found in this organization.");
   }
+  // Before any charge: a template exists for this channel's WABA, is APPROVED, and the parameters
+  // match its definition (cached per process; lib/templates/cache.ts). Its body, filled in, is the
+  // text the inbox shows.
+  const templateText =
+    message.type === "template"
+      ? await assertTemplateSendable({ orgId: input.orgId, channelId: input.channelId ?? null, template: message.template })
+      : null;
   const content = { to: recipient.waId, ...message };
   const requestHash = input.idempotencyKey
     ? createHash("sha256").update(JSON.stringify({ channel: input.channelId ?? null, ...content })).digest("hex")
@@ -108,7 +117,7 @@ export async function sendMessage(input: SendInput): Promise<SendResult> {
     recipient.waId,
     recipient.e164,
     message.type,
-    messagePreviewText(message),
+    templateText ?? messagePreviewText(message),
     content,
     input.idempotencyKey ?? null,
     requestHash,

@@ -1,8 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomInt } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { signMetaPayload } from "../whatsapp/signature";
-import { inboundTextPayload, statusPayload, type StatusName } from "../whatsapp/webhook-payloads";
+import { inboundTextPayload, statusPayload, templateStatusPayload, type StatusName } from "../whatsapp/webhook-payloads";
+import { reviewTemplate, SANDBOX_STOCK_TEMPLATES, sandboxTemplateId, type SandboxTemplate } from "./templates";
 
 // The sandbox Graph API: Meta's Cloud API endpoints this product calls, served over real HTTP
 // (plain node:http) so the live Graph client is what talks to it. It answers sends like Meta,
@@ -43,6 +45,8 @@ export interface SandboxState {
   sent: SentRecord[];
   issuedTokens: Set<string>;
   webhookDeliveries: { ok: number; failed: number };
+  /** Message templates by WABA id (each WABA starts with SANDBOX_STOCK_TEMPLATES, approved). */
+  templates: Map<string, SandboxTemplate[]>;
 }
 
 export interface SandboxGraphOptions {
@@ -54,6 +58,10 @@ export interface SandboxGraphOptions {
   /** Milliseconds between sent, delivered and read. */
   statusDelayMs?: number;
   maxSent?: number;
+  /** Milliseconds between a template's creation and its review (APPROVED or REJECTED + webhook). */
+  templateReviewMs?: number;
+  /** Keeps created templates across restarts (the launcher points it into DATA_DIR); none in tests. */
+  templatesFile?: string | null;
 }
 
 export interface SandboxGraphServer {
@@ -123,7 +131,33 @@ function displayFor(phoneNumberId: string): string {
 export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promise<SandboxGraphServer> {
   const maxSent = opts.maxSent ?? 5000;
   const delay = opts.statusDelayMs ?? 300;
-  const state: SandboxState = { calls: {}, sent: [], issuedTokens: new Set(), webhookDeliveries: { ok: 0, failed: 0 } };
+  const state: SandboxState = { calls: {}, sent: [], issuedTokens: new Set(), webhookDeliveries: { ok: 0, failed: 0 }, templates: new Map() };
+  const reviewMs = opts.templateReviewMs ?? 1000;
+  if (opts.templatesFile && existsSync(opts.templatesFile)) {
+    try {
+      const saved = JSON.parse(readFileSync(opts.templatesFile, "utf8")) as Record<string, SandboxTemplate[]>;
+      for (const [waba, list] of Object.entries(saved)) state.templates.set(waba, list);
+    } catch {
+      // A corrupt file starts the sandbox fresh (stock templates only).
+    }
+  }
+  const saveTemplates = () => {
+    if (!opts.templatesFile) return;
+    try {
+      writeFileSync(opts.templatesFile, JSON.stringify(Object.fromEntries(state.templates)), { mode: 0o600 });
+    } catch {
+      // Persistence is a convenience; the sandbox keeps working in memory.
+    }
+  };
+  const wabaTemplates = (waba: string): SandboxTemplate[] => {
+    let list = state.templates.get(waba);
+    if (!list) {
+      list = SANDBOX_STOCK_TEMPLATES.map((t) => ({ ...t, id: sandboxTemplateId(waba, t.name, t.language), status: "APPROVED" }));
+      state.templates.set(waba, list);
+    }
+    return list;
+  };
+  let reviews: Array<{ due: number; wabaId: string; id: string }> = [];
   const numbers = new Map<string, { display: string; verifiedName: string }>();
   let queue: QueuedStatus[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -186,7 +220,30 @@ export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promis
       }
     }
   }
-  const timer = setInterval(() => drain(), 50);
+  // Template reviews: the sandbox's verdict, then a signed message_template_status_update webhook.
+  function review(all = false) {
+    const now = Date.now();
+    const due = all ? reviews : reviews.filter((r) => r.due <= now);
+    if (!due.length) return;
+    reviews = all ? [] : reviews.filter((r) => r.due > now);
+    for (const r of due) {
+      const t = state.templates.get(r.wabaId)?.find((x) => x.id === r.id);
+      if (!t || t.status !== "PENDING") continue;
+      const verdict = reviewTemplate(t);
+      t.status = verdict.status;
+      if (verdict.reason) t.rejected_reason = verdict.reason;
+      saveTemplates();
+      track(
+        postWebhook(
+          templateStatusPayload({ wabaId: r.wabaId, templateId: t.id, name: t.name, language: t.language, event: verdict.status, reason: verdict.reason }),
+        ),
+      );
+    }
+  }
+  const timer = setInterval(() => {
+    drain();
+    review();
+  }, 50);
   timer.unref();
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -278,6 +335,8 @@ export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promis
       return json(res, 200, { id: a, display_phone_number: info.display, verified_name: info.verifiedName });
     }
 
+    if (b === "message_templates" && a) return templates(req, res, url, a, method);
+
     if (method === "POST" && b === "messages" && a) {
       count("messages");
       let body: Record<string, unknown>;
@@ -333,6 +392,69 @@ export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promis
     return graphError(res, 400, { code: 100, message: `Unsupported ${method} request` });
   }
 
+  // GET, POST and DELETE /{waba_id}/message_templates, as Meta answers them.
+  async function templates(req: http.IncomingMessage, res: http.ServerResponse, url: URL, waba: string, method: string) {
+    const list = wabaTemplates(waba);
+    if (method === "GET") {
+      count("templates_list");
+      const limit = Math.min(Math.max(Number(url.searchParams.get("limit") ?? 25) || 25, 1), 100);
+      const after = url.searchParams.get("after");
+      const start = after ? Number(Buffer.from(after, "base64url").toString("utf8")) + 1 : 0;
+      if (!Number.isInteger(start) || start < 0) return graphError(res, 400, { code: 100, message: "(#100) Invalid cursor" });
+      const name = url.searchParams.get("name");
+      const status = url.searchParams.get("status");
+      const rows = list.filter((t) => (!name || t.name.includes(name)) && (!status || t.status === status));
+      const page = rows.slice(start, start + limit);
+      const cursor = (i: number) => Buffer.from(String(i)).toString("base64url");
+      const paging: Record<string, unknown> = page.length ? { cursors: { before: cursor(start), after: cursor(start + page.length - 1) } } : { cursors: {} };
+      if (start + page.length < rows.length) {
+        const next = new URL(url.pathname, `http://${req.headers.host ?? "127.0.0.1"}`);
+        next.searchParams.set("limit", String(limit));
+        next.searchParams.set("after", cursor(start + page.length - 1));
+        if (name) next.searchParams.set("name", name);
+        if (status) next.searchParams.set("status", status);
+        paging.next = next.toString();
+      }
+      return json(res, 200, { data: page, paging });
+    }
+    if (method === "POST") {
+      count("templates_create");
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      } catch {
+        return graphError(res, 400, { code: 100, message: "(#100) Invalid JSON" });
+      }
+      const name = String(body.name ?? "");
+      const language = String(body.language ?? "");
+      const category = String(body.category ?? "");
+      if (!/^[a-z0-9_]{1,512}$/.test(name)) return graphError(res, 400, { code: 100, message: "(#100) Param name must be lowercase letters, digits and underscores" });
+      if (!["MARKETING", "UTILITY", "AUTHENTICATION"].includes(category)) return graphError(res, 400, { code: 100, message: "(#100) Param category must be one of {MARKETING, UTILITY, AUTHENTICATION}" });
+      if (!language || !Array.isArray(body.components)) return graphError(res, 400, { code: 100, message: "(#100) Params language and components are required" });
+      if (list.some((t) => t.name === name && t.language === language)) {
+        return graphError(res, 400, { code: 100, subcode: 2388024, message: "(#100) Content in this language already exists" });
+      }
+      const t: SandboxTemplate = { id: String(10n ** 14n + BigInt(randomInt(2 ** 47))), name, language, category: category as SandboxTemplate["category"], status: "PENDING", components: body.components as Array<Record<string, unknown>> };
+      list.push(t);
+      saveTemplates();
+      reviews.push({ due: Date.now() + reviewMs, wabaId: waba, id: t.id });
+      return json(res, 200, { id: t.id, status: "PENDING", category: t.category });
+    }
+    if (method === "DELETE") {
+      count("templates_delete");
+      const name = url.searchParams.get("name");
+      const hsmId = url.searchParams.get("hsm_id");
+      if (!name) return graphError(res, 400, { code: 100, message: "(#100) The parameter name is required" });
+      // With hsm_id one template goes; with the name alone, every language of it (as Meta does).
+      const gone = list.filter((t) => t.name === name && (!hsmId || t.id === hsmId));
+      if (!gone.length) return graphError(res, 404, { code: 100, subcode: 2593002, message: `(#100) Message template "${name}" not found` });
+      state.templates.set(waba, list.filter((t) => !gone.includes(t)));
+      saveTemplates();
+      return json(res, 200, { success: true });
+    }
+    return graphError(res, 400, { code: 100, message: `Unsupported ${method} request` });
+  }
+
   function reset() {
     state.calls = {};
     state.sent = [];
@@ -362,6 +484,7 @@ export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promis
     state,
     reset,
     async flush() {
+      review(true);
       drain(true);
       while (inFlight.size) await Promise.all([...inFlight]);
     },

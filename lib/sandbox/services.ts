@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { DATA_DIR } from "../runtime/local";
 import { startSandboxGraphServer } from "./graph-server";
 import { startRazorpaySandboxForApp } from "./razorpay-server";
 
@@ -19,6 +21,8 @@ export async function startSandboxServices(opts: { appUrl: string }): Promise<Sa
       port: Number(process.env.SANDBOX_GRAPH_PORT ?? 0),
       appWebhookUrl: process.env.SANDBOX_STATUS_WEBHOOKS === "false" ? null : `${opts.appUrl.replace(/\/$/, "")}/api/webhook`,
       appSecret: process.env.META_APP_SECRET ?? "sandbox-app-secret",
+      // Templates created in the sandbox survive a restart (else the next sync would mark them DELETED).
+      templatesFile: join(DATA_DIR, "sandbox-templates.json"),
     });
     env.GRAPH_API_URL = graph.url;
     stops.push(graph.stop);

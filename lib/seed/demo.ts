@@ -2,6 +2,7 @@ import { withService } from "../db/tx";
 import { createUser, findUserByEmail } from "../auth/users";
 import { credit } from "../wallet/wallet";
 import { connectSandboxChannel } from "../channels/channels";
+import { insertSandboxStockTemplates } from "../templates/templates";
 import type { Db } from "../db/tx";
 
 export const DEMO = {
@@ -64,6 +65,9 @@ export async function seedDemo(): Promise<SeedResult> {
 async function seedDemoMessaging(db: Db, orgId: string): Promise<void> {
   const { rows } = await db.query("select 1 from public.channels where org_id = $1 limit 1", [orgId]);
   if (!rows.length) await connectSandboxChannel({ orgId, displayPhone: "+91 98765 43210" }, db);
+  // The sandbox's stock templates (hello_world, order_update), also for a demo seeded before templates.
+  const sandbox = await db.query<{ waba_id: string }>("select distinct waba_id from public.channels where org_id = $1 and mode = 'sandbox'", [orgId]);
+  for (const r of sandbox.rows) await insertSandboxStockTemplates(db, orgId, r.waba_id);
   await db.query(
     `insert into public.contacts (org_id, wa_id, phone_e164, name, profile_name, last_inbound_at)
      values ($1, '919812345670', '+919812345670', 'Priya Sharma', 'Priya', now() - interval '1 hour'),

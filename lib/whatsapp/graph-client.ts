@@ -49,6 +49,23 @@ export interface PhoneNumberInfo {
   verifiedName: string | null;
 }
 
+/** A message template as Meta lists it (GET /{waba_id}/message_templates). */
+export interface GraphTemplate {
+  id: string;
+  name: string;
+  language: string;
+  category: string;
+  status: string;
+  rejected_reason?: string;
+  components: Array<Record<string, unknown>>;
+}
+
+export interface GraphTemplatePage {
+  data: GraphTemplate[];
+  /** The `after` cursor of the next page; null when this is the last one (no paging.next). */
+  after: string | null;
+}
+
 export interface GraphClient {
   readonly baseUrl: string;
   readonly version: string;
@@ -62,6 +79,16 @@ export interface GraphClient {
   registerNumber(args: { phoneNumberId: string; accessToken: string; pin: string }): Promise<void>;
   /** GET /{phone_number_id}?fields=display_phone_number,verified_name. */
   getPhoneNumber(args: { phoneNumberId: string; accessToken: string }): Promise<PhoneNumberInfo>;
+  /** GET /{waba_id}/message_templates: one page (`after` from the previous page's cursor). */
+  listTemplates(args: { wabaId: string; accessToken: string; limit?: number; after?: string | null }): Promise<GraphTemplatePage>;
+  /** POST /{waba_id}/message_templates: Meta's id and first status (PENDING, sometimes APPROVED at once). */
+  createTemplate(args: {
+    wabaId: string;
+    accessToken: string;
+    template: { name: string; language: string; category: string; components: unknown[] };
+  }): Promise<{ id: string; status: string; category: string }>;
+  /** DELETE /{waba_id}/message_templates?name=…[&hsm_id=…]. */
+  deleteTemplate(args: { wabaId: string; accessToken: string; name: string; hsmId?: string | null }): Promise<void>;
 }
 
 // Errors raised before any byte left (nothing reached Meta): safe to try again.
@@ -109,7 +136,7 @@ export function createGraphClient(opts: { baseUrl: string; version: string; time
     connect: { timeout: Math.min(opts.timeoutMs, 10_000) },
   });
 
-  async function call<T>(method: "GET" | "POST", path: string, accessToken: string | null, body?: unknown): Promise<T> {
+  async function call<T>(method: "GET" | "POST" | "DELETE", path: string, accessToken: string | null, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (accessToken) headers.authorization = `Bearer ${accessToken}`;
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -178,6 +205,42 @@ export function createGraphClient(opts: { baseUrl: string; version: string; time
         throw new GraphApiError({ httpStatus: 200, title: "Meta returned no display_phone_number for the number", network: false, outcomeUnknown: false });
       }
       return { id: res.id ?? phoneNumberId, displayPhoneNumber: res.display_phone_number, verifiedName: res.verified_name ?? null };
+    },
+    async listTemplates({ wabaId, accessToken, limit, after }) {
+      const q = new URLSearchParams({
+        fields: "id,name,language,category,status,rejected_reason,components",
+        limit: String(limit ?? 100),
+      });
+      if (after) q.set("after", after);
+      const res = await call<{ data?: unknown[]; paging?: { cursors?: { after?: string }; next?: string } }>(
+        "GET",
+        `/${seg(wabaId)}/message_templates?${q}`,
+        accessToken,
+      );
+      const data = (res.data ?? []).filter((t): t is Record<string, unknown> => typeof t === "object" && t !== null);
+      return {
+        data: data.map((t) => ({
+          id: String(t.id ?? ""),
+          name: String(t.name ?? ""),
+          language: String(t.language ?? ""),
+          category: String(t.category ?? ""),
+          status: String(t.status ?? ""),
+          ...(typeof t.rejected_reason === "string" ? { rejected_reason: t.rejected_reason } : {}),
+          components: Array.isArray(t.components) ? (t.components as Array<Record<string, unknown>>) : [],
+        })),
+        // Meta: `next` is present only when there is another page; the cursor is what to pass on.
+        after: res.paging?.next ? (res.paging.cursors?.after ?? null) : null,
+      };
+    },
+    async createTemplate({ wabaId, accessToken, template }) {
+      const res = await call<{ id?: string; status?: string; category?: string }>("POST", `/${seg(wabaId)}/message_templates`, accessToken, template);
+      if (!res.id) throw new GraphApiError({ httpStatus: 200, title: "Meta returned no template id", network: false, outcomeUnknown: false });
+      return { id: String(res.id), status: res.status ?? "PENDING", category: res.category ?? template.category };
+    },
+    async deleteTemplate({ wabaId, accessToken, name, hsmId }) {
+      const q = new URLSearchParams({ name });
+      if (hsmId) q.set("hsm_id", hsmId);
+      await call("DELETE", `/${seg(wabaId)}/message_templates?${q}`, accessToken);
     },
   };
 }

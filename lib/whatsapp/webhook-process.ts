@@ -7,6 +7,7 @@ import { logger } from "../log";
 import { planAutoReply, type AutoReplySend } from "../automations/auto-reply";
 import { enabledRulesByOrg } from "../automations/rules";
 import { sendAutoReply } from "../automations/send-port";
+import { applyTemplateStatus } from "../templates/templates";
 import { refund, references } from "../wallet/wallet";
 import { classifyFailure, isTokenError } from "./errors";
 
@@ -35,6 +36,7 @@ interface Claimed {
   org_id: string | null;
   payload: Record<string, unknown>;
   attempts: number;
+  received_at: Date;
 }
 
 interface Outcome {
@@ -55,12 +57,12 @@ export interface ProcessOptions {
 }
 
 const CLAIM_BY_IDS = `
-  select id, kind, org_id, payload, attempts from public.webhook_events
+  select id, kind, org_id, payload, attempts, received_at from public.webhook_events
   where id = any($1::bigint[]) and processed_at is null and source = 'meta'
   order by id limit $2 for update skip locked`;
 
 const CLAIM_DUE = `
-  select id, kind, org_id, payload, attempts from public.webhook_events
+  select id, kind, org_id, payload, attempts, received_at from public.webhook_events
   where processed_at is null and source = 'meta' and coalesce(next_attempt_at, received_at) <= now()
     and ($2::uuid[] is null or org_id = any($2::uuid[]))
   order by received_at, id limit $1 for update skip locked`;
@@ -119,7 +121,8 @@ async function processBatch(opts: ProcessOptions): Promise<number> {
     // debit) could wait on while we wait for the send. Statuses and refunds come after.
     outcomes.push(...(await handleInbound(db, rows.filter((r) => r.kind === "message"), send)));
     for (const ev of rows.filter((r) => r.kind === "status")) outcomes.push(await handleStatus(db, ev));
-    for (const ev of rows.filter((r) => r.kind !== "message" && r.kind !== "status")) {
+    for (const ev of rows.filter((r) => r.kind === "template_status")) outcomes.push(await handleTemplateStatus(db, ev));
+    for (const ev of rows.filter((r) => r.kind !== "message" && r.kind !== "status" && r.kind !== "template_status")) {
       outcomes.push({ id: ev.id, done: true, note: null });
     }
     await db.query({
@@ -268,6 +271,22 @@ async function handleStatus(db: Db, ev: Claimed): Promise<Outcome> {
     }
   }
   return { id: ev.id, done: true, note: null };
+}
+
+/**
+ * message_template_status_update: the template's new status (and rejection reason), unless the row
+ * already holds a newer one (a sync or a later event; ordered by when the event reached us). A
+ * template we do not know yet may be one whose create call has not stored its row: tried a few
+ * times, then left to the next sync.
+ */
+async function handleTemplateStatus(db: Db, ev: Claimed): Promise<Outcome> {
+  if (!ev.org_id) return { id: ev.id, done: true, note: "unrouted" };
+  const value = (ev.payload.value ?? {}) as Record<string, unknown>;
+  const result = await applyTemplateStatus(db, ev.org_id, value, new Date(ev.received_at));
+  if (result === "unknown_template") {
+    return { id: ev.id, done: ev.attempts + 1 >= 3, note: "no template with this message_template_id (yet)" };
+  }
+  return { id: ev.id, done: true, note: result === "applied" ? null : `template status ${result}` };
 }
 
 /** Processes every due event, batch after batch, until none is left (or `max` is reached). */

@@ -178,7 +178,7 @@ describe("sending charges the wallet exactly once", () => {
     // A refused send leaves no contact behind.
     const contacts = await withService((db) => db.query("select count(*)::int as n from public.contacts where org_id = $1 and wa_id = $2", [t.orgId, never.slice(1)]));
     expect(contacts.rows[0].n).toBe(0);
-    const template = { to: stale, type: "template", template: { name: "order_update", language: { code: "en_US" } } };
+    const template = { to: stale, type: "template", template: { name: "hello_world", language: { code: "en_US" } } };
     const ok = await api(stack, "/api/v1/messages", { key: t.apiKey, body: template });
     expect(ok.status).toBe(201);
     const out = phone();

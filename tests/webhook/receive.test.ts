@@ -250,6 +250,12 @@ describe("POST /api/webhook: routing", () => {
       expect(res.status).toBe(200);
       expect((await res.json()).received).toBe(3);
     }
+    // The template update is left to the slow half (lib/templates applies it; this template is unknown here).
+    const { sweepWebhookEvents } = await import("../../lib/whatsapp/webhook-process");
+    for (let i = 0; i < 3; i++) {
+      await withService((db) => db.query("update public.webhook_events set next_attempt_at = null where org_id = $1", [orgId]));
+      await sweepWebhookEvents({ orgIds: [orgId] });
+    }
     const rows = await q<{ kind: string; org_id: string; processed_at: Date | null; payload: { field: string } }>(
       "select kind, org_id, processed_at, payload from public.webhook_events where org_id = $1 order by kind",
       [orgId],
