@@ -33,7 +33,7 @@ async function logIn(page: Page, email: string, password: string) {
 }
 
 test("every page, opened by another organization with the demo organization's ids: not found, none of its data", async ({ browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   // B: the demo organization, with real contacts.
   const owner = await (await browser.newContext()).newPage();
   await logIn(owner, "demo@wa.local", "demo-password-123");
