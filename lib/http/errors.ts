@@ -45,10 +45,29 @@ export async function readJson(req: Request, maxBytes = MAX_JSON_BODY_BYTES): Pr
   const text = await readText(req, maxBytes);
   if (!text.trim()) throw new ApiError(400, "invalid_json", "The request body is empty; send a JSON object.");
   try {
-    return JSON.parse(text);
+    return parseJsonForStorage(text);
   } catch {
     throw new ApiError(400, "invalid_json", "The request body is not valid JSON.");
   }
+}
+
+/**
+ * JSON.parse for anything that may reach Postgres: text and jsonb cannot hold U+0000, so it is
+ * replaced by U+FFFD in every string and key (only walked when the text escapes one). Throws
+ * SyntaxError like JSON.parse.
+ */
+export function parseJsonForStorage(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  return text.includes("\\u0000") ? withoutNul(value) : value;
+}
+
+function withoutNul(v: unknown): unknown {
+  if (typeof v === "string") return v.replaceAll("\u0000", "\uFFFD");
+  if (Array.isArray(v)) return v.map(withoutNul);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replaceAll("\u0000", "\uFFFD"), withoutNul(x)]));
+  }
+  return v;
 }
 
 /** Reads the raw body (needed for signature checks) with a size limit. */

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { withService, type Db } from "../db/tx";
+import { parseJsonForStorage } from "../http/errors";
 import { logger } from "../log";
 import { razorpaySettings, type RazorpaySettings } from "./razorpay";
 import { applyRefund, markPaymentFailed, settleCapturedPayment } from "./settle";
@@ -58,7 +59,8 @@ export async function handleRazorpayWebhook(
   }
   let parsed: z.infer<typeof eventSchema>;
   try {
-    parsed = eventSchema.parse(JSON.parse(Buffer.from(raw).toString("utf8")));
+    // The event is stored as jsonb, which cannot hold U+0000 (replaced, so a retry cannot fail forever).
+    parsed = eventSchema.parse(parseJsonForStorage(Buffer.from(raw).toString("utf8")));
   } catch {
     log.error("signed webhook body is not a Razorpay event; refused");
     return { httpStatus: 400, body: { error: { code: "invalid_event", message: "The body is not a Razorpay event." } } };

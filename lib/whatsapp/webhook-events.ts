@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { consentKeyword, type ConsentKeyword } from "../contacts/consent";
+import { parseJsonForStorage } from "../http/errors";
 
 // Turns one verified Meta webhook POST into the events we store, one per message, status or other
 // change. Each event carries a stable id, so a retried or duplicated POST maps onto the same rows:
@@ -106,10 +107,8 @@ export class MalformedWebhookError extends Error {}
 export function parseWebhook(rawBody: string): WebhookEvent[] {
   let json: unknown;
   try {
-    // Postgres text and jsonb cannot hold U+0000: replace it (rare, so only when present).
-    json = rawBody.includes("\\u0000")
-      ? JSON.parse(rawBody, (_k, v: unknown) => (typeof v === "string" ? v.replaceAll("\u0000", "\uFFFD") : v))
-      : JSON.parse(rawBody);
+    // Postgres text and jsonb cannot hold U+0000: replaced in values and keys.
+    json = parseJsonForStorage(rawBody);
   } catch {
     throw new MalformedWebhookError("The request body is not valid JSON.");
   }
