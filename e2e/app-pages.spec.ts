@@ -54,7 +54,8 @@ async function context(browser: Browser, theme: "dark" | "light", width: number)
 for (const theme of ["dark", "light"] as const) {
   for (const width of [1280, 390]) {
     test(`app pages: axe and screenshots, ${theme} ${width}px`, async ({ browser }) => {
-      test.setTimeout(120_000);
+      // Eleven pages, each with axe, in both themes and sizes: the shared CI machines need the time.
+      test.setTimeout(240_000);
       mkdirSync(OUT, { recursive: true });
       const ctx = await context(browser, theme, width);
       const page = await ctx.newPage();
