@@ -179,7 +179,7 @@ try {
         const fields = stat.slice(close + 2).split(" ");
         parent.set(pid, Number(fields[1]));
         const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-        name.set(pid, cmd.includes("next-server") || stat.includes("(next-server") ? "next-server" : cmd.includes("worker.ts") ? "worker" : cmd.includes("launch.ts") ? "launcher + sandbox Graph" : cmd.includes("postgres") ? "postgres" : stat.slice(stat.indexOf("(") + 1, close));
+        name.set(pid, cmd.includes("next-server") || stat.includes("(next-server") ? "next-server" : cmd.includes("worker.ts") ? "worker" : cmd.includes("next-cluster") ? "next-cluster primary" : cmd.includes("launch.ts") ? "launcher + sandbox Graph" : cmd.includes("postgres") ? "postgres" : stat.slice(stat.indexOf("(") + 1, close));
       } catch {
         // process ended
       }
