@@ -71,7 +71,7 @@ export const setRateLimit = defineCommand({
       return key;
     });
     forgetCachedApiKeys(key.org_id);
-    const limit = args.perSecond === null ? "the server default (API_RATE_LIMIT_PER_SECOND)" : `${args.perSecond} requests a second`;
+    const limit = args.perSecond === null ? "the server default (API_RATE_LIMIT_PER_SECOND)" : `${args.perSecond} request${args.perSecond === 1 ? "" : "s"} a second`;
     return {
       json: { id: key.id, org_id: key.org_id, prefix: key.prefix, rate_limit_per_second: args.perSecond },
       text: [`API key ${key.id} (${key.prefix}…) is now limited to ${limit}. Running servers pick it up within API_KEY_CACHE_TTL_MS.`],
