@@ -56,7 +56,11 @@ function respond(decision: ReturnType<typeof proxyDecision>, request: NextReques
 export const config = {
   // Everything except Next's static files, common asset types, and the providers' webhooks (signed
   // machine calls: no session to refresh, and a Supabase round trip per Meta POST would be waste).
+  // The public API (/api/v1) only when the request has no Authorization header: for an API-key
+  // call the proxy does nothing in either mode, and skipping it saves its per-request cost on the
+  // API's hot path (bench:send).
   matcher: [
-    "/((?!_next/static|_next/image|api/webhook$|api/razorpay/webhook$|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico|css|js|map|txt|woff2?)$).*)",
+    "/((?!_next/static|_next/image|api/webhook$|api/razorpay/webhook$|api/v1/|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico|css|js|map|txt|woff2?)$).*)",
+    { source: "/api/v1/:path*", missing: [{ type: "header", key: "authorization" }] },
   ],
 };

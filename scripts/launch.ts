@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { applyLocalSecrets, ensureDatabase } from "../lib/runtime/bootstrap";
 import { runtimeFile, writeRuntime } from "../lib/runtime/local";
 import { startSandboxServices } from "../lib/sandbox/services";
@@ -35,9 +36,24 @@ if (embedded) {
   await writeRuntime({ databaseUrl: db.url, appUrl: process.env.APP_URL, graphApiUrl: process.env.GRAPH_API_URL, pid: process.pid });
 }
 
+// Production serves from WEB_CONCURRENCY Next.js processes on the one port (default: one per
+// core; scripts/next-cluster.ts); dev is always one (HMR). The sandbox servers above and the
+// worker are started once, here, whatever the count. Each process enforces 1/N of an API key's
+// rate limit (lib/apikeys/rate-limit.ts).
+const webProcesses = mode === "start" ? Number(process.env.WEB_CONCURRENCY ?? availableParallelism()) : 1;
+if (!Number.isInteger(webProcesses) || webProcesses < 1 || webProcesses > 64) {
+  console.error(`WEB_CONCURRENCY must be a whole number from 1 to 64 (got "${process.env.WEB_CONCURRENCY}").`);
+  process.exit(2);
+}
+process.env.RATE_LIMIT_PROCESSES = String(webProcesses);
+
 const children: ChildProcess[] = [];
 const nextBin = "node_modules/next/dist/bin/next";
-children.push(spawn(process.execPath, [nextBin, mode, "-p", String(port)], { stdio: "inherit", env: process.env }));
+children.push(
+  webProcesses > 1
+    ? spawn(process.execPath, ["--import", "tsx", "scripts/next-cluster.ts", String(port), String(webProcesses)], { stdio: "inherit", env: process.env })
+    : spawn(process.execPath, [nextBin, mode, "-p", String(port)], { stdio: "inherit", env: process.env }),
+);
 if (process.env.START_WORKER !== "false") {
   children.push(
     spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], { stdio: "inherit", env: process.env }),
@@ -45,7 +61,7 @@ if (process.env.START_WORKER !== "false") {
 }
 
 console.log(`
-  WhatsApp platform ${mode === "dev" ? "(development)" : "(production build)"} on ${process.env.APP_URL}
+  WhatsApp platform ${mode === "dev" ? "(development)" : `(production build, ${webProcesses} Next.js process${webProcesses > 1 ? "es" : ""})`} on ${process.env.APP_URL}
   Database: ${embedded ? `embedded PostgreSQL (${process.env.DATA_DIR ?? ".data"}/pg)` : "DATABASE_URL"}${seeded ? " — demo data seeded" : ""}
   Integrations: ${sandboxOn ? "SANDBOX (no real WhatsApp messages or payments)" : "live"}
   ${embedded ? `Demo login: ${DEMO.ownerEmail} / ${DEMO.ownerPassword}

@@ -397,6 +397,17 @@ describe("the wallet ledger is append-only", () => {
     }
     expect((await attempt(null, user.id, "truncate public.wallet_transactions cascade", []))?.message).toMatch(/append-only/);
   });
+
+  it("an organization with ledger entries cannot be deleted (its ledger would be orphaned); one without can", async () => {
+    const { orgId, user } = await makeOrg();
+    await withService((c) => credit(c, { orgId, amountPaise: 500, reference: `test:${randomUUID()}` }));
+    for (const role of [null, "service_role"] as const) {
+      const err = await attempt(role, user.id, "delete from public.organizations where id = $1", [orgId]);
+      expect({ role, error: err?.message }).toEqual({ role, error: expect.stringMatching(/append-only/) });
+    }
+    const empty = await makeOrg();
+    expect(await attempt(null, empty.user.id, "delete from public.organizations where id = $1", [empty.orgId])).toBeNull();
+  });
 });
 
 describe("tenant isolation (behaviour under RLS)", () => {

@@ -253,7 +253,7 @@ export function openApiDocument(serverUrl: string) {
     title: "WA Platform API",
     version: "1.0.0",
     description:
-      "Send WhatsApp messages and read messages, contacts and the wallet as your organization. Authenticate with an API key from Settings → API keys. Money is always integer paise (₹1 = 100). Errors are JSON: {\"error\": {\"code\", \"message\"}}.",
+      "Send WhatsApp messages and read messages, contacts and the wallet as your organization. Authenticate with an API key from Settings → API keys. Money is always integer paise (₹1 = 100). Errors are JSON: {\"error\": {\"code\", \"message\"}}. Each API key is rate limited (default 100 requests a second with bursts of 200; the operator can set a key's own limit): answers carry X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset, and a request over the limit gets 429 rate_limited with Retry-After.",
     serverUrl,
   });
 }

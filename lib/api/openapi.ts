@@ -50,6 +50,18 @@ export const errorSchema = z
   })
   .describe("Every error answers in this shape");
 
+/** What every API-key answer carries (lib/apikeys/rate-limit.ts), and a 429 in particular. */
+const RATE_LIMIT_HEADERS = {
+  "X-RateLimit-Limit": "Requests this API key may make at once (the token bucket's size; it refills at the key's rate a second)",
+  "X-RateLimit-Remaining": "Requests left in the bucket after this one",
+  "X-RateLimit-Reset": "Seconds until the bucket is full again",
+};
+const RATE_LIMIT_429_HEADERS = { "Retry-After": "Seconds to wait before the next request", ...RATE_LIMIT_HEADERS };
+
+function headerObjects(headers: Record<string, string>) {
+  return Object.fromEntries(Object.entries(headers).map(([h, d]) => [h, { description: d, schema: { type: "string" } }]));
+}
+
 export function buildOpenApi(operations: Operation[], info: { title: string; version: string; description: string; serverUrl: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
@@ -57,16 +69,20 @@ export function buildOpenApi(operations: Operation[], info: { title: string; ver
     for (const [status, r] of Object.entries(op.responses)) {
       responses[status] = {
         description: r.description,
-        ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: "string" } }])) } : {}),
+        ...(r.headers ? { headers: headerObjects(r.headers) } : {}),
         ...(r.schema ? { content: { "application/json": { schema: toSchema(r.schema) } } } : {}),
       };
     }
-    for (const [status, description] of [
-      ["400", "Invalid input: the message names the field"],
-      ["401", "Missing or invalid API key"],
-      ["429", "Rate limit exceeded; retry after the Retry-After header's seconds"],
+    for (const [status, description, headers] of [
+      ["400", "Invalid input: the message names the field", undefined],
+      ["401", "Missing or invalid API key", undefined],
+      ["429", "Rate limit exceeded (error code rate_limited): this API key sent more than its limit; retry after the Retry-After header's seconds", RATE_LIMIT_429_HEADERS],
     ] as const) {
-      responses[status] ??= { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+      responses[status] ??= {
+        description,
+        ...(headers ? { headers: headerObjects(headers) } : {}),
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      };
     }
     paths[op.path] ??= {};
     paths[op.path][op.method] = {

@@ -35,14 +35,15 @@ export async function verifyApiKey(db: Db, key: string): Promise<{ keyId: string
   return found && found.orgStatus === "active" ? { keyId: found.keyId, orgId: found.orgId } : null;
 }
 
-/** An unrevoked key with its organization's status (so a suspended organization can get a clear 403). */
-export async function findApiKey(
-  db: Db,
-  key: string,
-): Promise<{ keyId: string; orgId: string; orgStatus: "active" | "suspended" } | null> {
+/**
+ * An unrevoked key with its organization's status (so a suspended organization can get a clear
+ * 403) and its rate limit override (null = the server default).
+ */
+export async function findApiKey(db: Db, key: string): Promise<FoundKey | null> {
   if (!/^wak_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{32}$/.test(key)) return null;
-  const { rows } = await db.query<{ id: string; org_id: string; status: "active" | "suspended" }>(
-    `select k.id, k.org_id, o.status from public.api_keys k join public.organizations o on o.id = k.org_id
+  const { rows } = await db.query<{ id: string; org_id: string; status: "active" | "suspended"; rate_limit_per_second: number | null }>(
+    `select k.id, k.org_id, o.status, k.rate_limit_per_second
+     from public.api_keys k join public.organizations o on o.id = k.org_id
      where k.key_hash = $1 and k.revoked_at is null`,
     [hashApiKey(key)],
   );
@@ -52,13 +53,13 @@ export async function findApiKey(
     "update public.api_keys set last_used_at = now() where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')",
     [rows[0].id],
   );
-  return { keyId: rows[0].id, orgId: rows[0].org_id, orgStatus: rows[0].status };
+  return { keyId: rows[0].id, orgId: rows[0].org_id, orgStatus: rows[0].status, rateLimitPerSecond: rows[0].rate_limit_per_second };
 }
 
 // Verified keys are trusted for API_KEY_CACHE_TTL_MS (default 5 s) without asking the database:
 // the public API's hot path then costs no key lookup. Revocation and suspension take effect within
 // that time on every server (and at once on the server that revoked it).
-type FoundKey = { keyId: string; orgId: string; orgStatus: "active" | "suspended" };
+export type FoundKey = { keyId: string; orgId: string; orgStatus: "active" | "suspended"; rateLimitPerSecond: number | null };
 const cache = new Map<string, { value: FoundKey; expires: number }>();
 const CACHE_MAX = 10_000;
 
@@ -128,4 +129,10 @@ export async function getApiKey(db: Db, keyId: string): Promise<(ApiKeySummary &
     [keyId],
   );
   return rows[0] ?? null;
+}
+
+/** Sets (or with null clears) a key's rate limit override; false when there is no such key. */
+export async function setApiKeyRateLimit(db: Db, keyId: string, perSecond: number | null): Promise<boolean> {
+  const r = await db.query("update public.api_keys set rate_limit_per_second = $2 where id = $1", [keyId, perSecond]);
+  return (r.rowCount ?? 0) > 0;
 }

@@ -1,4 +1,5 @@
 import { findApiKey, findApiKeyCached } from "../apikeys/api-keys";
+import { consumeApiKeyRate } from "../apikeys/rate-limit";
 import { withService, type JwtClaims } from "../db/tx";
 import { ApiError } from "../http/errors";
 import type { Role } from "../orgs/organizations";
@@ -30,6 +31,8 @@ export async function resolveCaller(req: Request): Promise<Caller | null> {
   if (auth?.toLowerCase().startsWith("bearer ")) {
     // Cached for a few seconds (API_KEY_CACHE_TTL_MS): the public API's hot path skips the lookup.
     const found = await findApiKeyCached(auth.slice(7).trim(), (key) => withService((db) => findApiKey(db, key)));
+    // Per-key token bucket, in process (no query): 429 rate_limited once the key is over its limit.
+    if (found) consumeApiKeyRate(req, found.keyId, found.rateLimitPerSecond);
     return found ? { kind: "api_key", keyId: found.keyId, orgId: found.orgId, role: "api", orgStatus: found.orgStatus } : null;
   }
   const cookieHeader = req.headers.get("cookie");

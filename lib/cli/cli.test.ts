@@ -127,6 +127,26 @@ describe("create-api-key and revoke-api-key", () => {
   });
 });
 
+describe("set-rate-limit", () => {
+  it("sets and clears a key's rate limit override, and refuses bad values and unknown keys", async () => {
+    const { organization } = await newOrg();
+    const key = await cliJson<{ id: string }>("create-api-key", "--org", organization.id);
+    const set = await cliJson<{ rate_limit_per_second: number | null }>("set-rate-limit", "--key-id", key.id, "--per-second", "500");
+    expect(set.rate_limit_per_second).toBe(500);
+    expect(await query("select rate_limit_per_second from public.api_keys where id = $1", [key.id])).toEqual([{ rate_limit_per_second: 500 }]);
+    const text = await cli("set-rate-limit", "--key-id", key.id, "--per-second", "default");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("server default");
+    expect(await query("select rate_limit_per_second from public.api_keys where id = $1", [key.id])).toEqual([{ rate_limit_per_second: null }]);
+    const bad = await cli("set-rate-limit", "--key-id", key.id, "--per-second", "0");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/between 1 and 100000/);
+    const unknown = await cli("set-rate-limit", "--key-id", randomUUID(), "--per-second", "5");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No API key with id/);
+  });
+});
+
 describe("add-member", () => {
   it("creates a new user with the role, changes an existing member's role, and never touches a password", async () => {
     const { organization } = await newOrg();

@@ -23,6 +23,11 @@ const schema = z.object({
   SEND_UNKNOWN_OUTCOME_GRACE_SECONDS: z.coerce.number().int().min(1).default(60),
   /** How long a verified API key is trusted without asking the database (revocation delay). */
   API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** Public API rate limit per API key (lib/apikeys/rate-limit.ts): sustained requests a second (0 = off) and burst. */
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(100_000).default(100),
+  API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /** How many server processes share the limit (set by scripts/launch.ts from WEB_CONCURRENCY). */
+  RATE_LIMIT_PROCESSES: z.coerce.number().int().min(1).max(256).default(1),
   SANDBOX_GRAPH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SANDBOX_STATUS_WEBHOOKS: z.enum(["true", "false"]).default("true"),
   META_APP_ID: z.string().optional(),

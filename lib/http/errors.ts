@@ -27,7 +27,12 @@ export function describeZodError(err: z.ZodError): string {
 }
 
 export function toErrorResponse(err: unknown): Response {
-  if (err instanceof ApiError) return errorResponse(err.status, err.code, err.message, err.details);
+  if (err instanceof ApiError) {
+    const res = errorResponse(err.status, err.code, err.message, err.details);
+    // A 429 (login throttling, API rate limit) says when to come back.
+    if (typeof err.details.retry_after_seconds === "number") res.headers.set("Retry-After", String(err.details.retry_after_seconds));
+    return res;
+  }
   if (err instanceof z.ZodError) {
     return errorResponse(400, "invalid_request", describeZodError(err), {
       fields: err.issues.map((i) => ({ path: i.path.join("."), message: i.message })),

@@ -1,5 +1,5 @@
 import type { Command } from "../command";
-import { createApiKey, revokeApiKey } from "./api-keys";
+import { createApiKey, revokeApiKey, setRateLimit } from "./api-keys";
 import { addMember, makeOperator } from "./members";
 import { createOrg, listOrgs, setFee, suspendOrg, unsuspendOrg } from "./orgs";
 import { connectSandboxChannel, simulateInbound } from "./sandbox";
@@ -15,6 +15,7 @@ export const commands: Command[] = [
   addMember,
   createApiKey,
   revokeApiKey,
+  setRateLimit,
   credit,
   setFee,
   suspendOrg,
