@@ -118,7 +118,7 @@ function CreateForm({ onCreated }: { onCreated: (t: TemplateView) => void }) {
     <form onSubmit={submit} noValidate className="grid gap-6 lg:grid-cols-[1fr_20rem]">
       <div className="grid gap-3 sm:grid-cols-2">
         <Field label="Name" htmlFor="tpl-name" error={errors.name} hint="Lowercase letters, digits and underscores.">
-          <Input id="tpl-name" value={d.name} onChange={set("name")} placeholder="order_update" aria-invalid={Boolean(errors.name)} />
+          <Input id="tpl-name" value={d.name} onChange={set("name")} placeholder="shipping_update" aria-invalid={Boolean(errors.name)} />
         </Field>
         <div className="grid grid-cols-2 gap-2">
           <Field label="Category" htmlFor="tpl-category" error={errors.category}>
