@@ -1,5 +1,6 @@
 import { foldMessageStatsJob } from "../analytics/rollup";
 import { sweepLoginThrottle } from "../auth/rate-limit";
+import { campaignSweepJob } from "../campaigns/worker";
 import { withService } from "../db/tx";
 import { reconcileSendsJob } from "../messaging/reconcile";
 import { emailLowBalanceNotices } from "../notifications/low-balance-email";
@@ -31,4 +32,6 @@ export const periodicJobs: PeriodicJob[] = [
   webhookPruneJob,
   // Analytics rollup: folds the per-message delta rows into one row per org, day and channel.
   foldMessageStatsJob,
+  // Campaigns no live worker holds (crash, restart, a scheduled start): queue a run on pg-boss.
+  campaignSweepJob,
 ];
