@@ -19,7 +19,7 @@ export function getBoss(): Promise<PgBoss> {
       const boss = new PgBoss({ connectionString: env().DATABASE_URL, schema: "pgboss", max: 4, application_name: "pgboss" });
       boss.on("error", (err: Error) => logger.error({ err: err.message }, "pg-boss error"));
       await boss.start();
-      await boss.createQueue(CAMPAIGN_QUEUE, { name: CAMPAIGN_QUEUE, policy: "short", expireInSeconds: 600, retryLimit: 3, retryDelay: 5 });
+      await boss.createQueue(CAMPAIGN_QUEUE, { name: CAMPAIGN_QUEUE, policy: "short", expireInSeconds: 7200, retryLimit: 3, retryDelay: 5 });
       return boss;
     })();
     bossPromise.catch(() => (bossPromise = null));

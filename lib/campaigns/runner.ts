@@ -24,7 +24,7 @@ import { templateMessage } from "./variables";
 //   tier      with a messaging-limit tier, a batch is claimed under the channel's pace row lock and
 //             never past tier − unique recipients in the last 24 hours − sends in flight.
 
-const WINDOW_MS = 100;
+const WINDOW_MS = 250;
 const OWNER = `${process.pid}-${randomUUID().slice(0, 8)}`;
 
 export type SliceOutcome = { state: "done" } | { state: "idle" } | { state: "more"; afterSeconds?: number };
@@ -73,9 +73,9 @@ export async function runCampaignSlice(campaignId: string, opts: { sliceMs?: num
     pauseUntil = Math.max(pauseUntil, Date.now() + backoffMs);
     // Every worker on this channel waits too: its timeline moves past the backoff.
     await serviceQuery(
-      `update private.channel_pace set backoff_ms = $2, next_slot_at = greatest(next_slot_at, now() + make_interval(secs => $2::double precision / 1000))
+      `update private.channel_pace set backoff_ms = $2::int, next_slot_at = greatest(next_slot_at, now() + make_interval(secs => $3::float8))
         where channel_id = $1`,
-      [ctx.channelId, backoffMs],
+      [ctx.channelId, backoffMs, backoffMs / 1000],
     );
     log.warn({ backoffMs }, "campaign backing off after 130429");
   };
@@ -106,8 +106,8 @@ export async function runCampaignSlice(campaignId: string, opts: { sliceMs?: num
       log.error({ recipientId: r.id, err: (err as Error).message }, "campaign send failed");
       return record(r.id, "queued", null, null);
     }
+    if (res.error?.code === 130429) await onThrottle().catch((err: unknown) => log.error({ err: (err as Error).message }, "campaign backoff failed"));
     if (res.status === "pending") {
-      if (res.error?.code === 130429) await onThrottle();
       return record(r.id, "sending", res.id, null);
     }
     if (res.status === "failed") {
@@ -147,12 +147,11 @@ export async function runCampaignSlice(campaignId: string, opts: { sliceMs?: num
     while (!stop) {
       if (Date.now() - started > sliceMs) break;
       while (inFlight.size > maxInFlight) await Promise.race(inFlight);
-      const status = await renew(ctx.id, owner, e.CAMPAIGN_LEASE_SECONDS);
-      if (status !== "running") {
+      const claim = await claimBatch(ctx, owner, batchSize, e.CAMPAIGN_LEASE_SECONDS);
+      if (!claim.leased) {
         outcome = { state: "idle" };
         break;
       }
-      const claim = await claimBatch(ctx, batchSize);
       if (claim.blocked) {
         await serviceQuery("update public.campaigns set blocked_reason = $2, updated_at = now() where id = $1", [ctx.id, claim.blocked]);
         outcome = { state: "more", afterSeconds: 60 };
@@ -163,6 +162,7 @@ export async function runCampaignSlice(campaignId: string, opts: { sliceMs?: num
         await Promise.all(inFlight);
         await flushRecords();
         const next = await nextDue(ctx.id);
+        if (process.env.CAMPAIGN_DEBUG) console.log("idle", next, "at", Date.now() - started);
         if (next === null) {
           if (await complete(ctx.id)) {
             outcome = { state: "done" };
@@ -179,8 +179,8 @@ export async function runCampaignSlice(campaignId: string, opts: { sliceMs?: num
         continue;
       }
       runnerStats.claimed += claim.rows.length;
-      const waitMs = await reserve(ctx.channelId, claim.rows.length / ctx.rate);
-      const startAt = Date.now() + waitMs;
+      const startAt = Date.now() + claim.waitMs;
+      if (process.env.CAMPAIGN_DEBUG) console.log("batch", claim.rows.length, "wait", Math.round(claim.waitMs), "at", Date.now() - started, "inflight", inFlight.size);
       await firing;
       firing = fire(claim.rows, startAt);
     }
@@ -238,28 +238,43 @@ async function acquire(id: string, owner: string, leaseSeconds: number): Promise
   });
 }
 
-async function renew(id: string, owner: string, leaseSeconds: number): Promise<string | null> {
-  const { rows } = await serviceQuery<{ status: string }>(
-    "update public.campaigns set lease_until = now() + make_interval(secs => $3) where id = $1 and lease_owner = $2 returning status",
-    [id, owner, leaseSeconds],
-  );
-  return rows[0]?.status ?? null;
+// One round trip per batch: renew the lease (and see the campaign is still running), claim the due
+// recipients in order, and reserve their share of the channel's timeline.
+const CLAIM_SQL = `with lease as (
+    update public.campaigns set lease_until = now() + make_interval(secs => $4)
+     where id = $1 and lease_owner = $3 and status = 'running' returning id
+  ), due as (
+    select r.id from public.campaign_recipients r
+     where r.campaign_id = $1 and r.status = 'queued' and r.next_attempt_at <= now() and exists (select 1 from lease)
+     order by r.seq limit $2 for update of r skip locked
+  ), claimed as (
+    update public.campaign_recipients r set status = 'sending', claimed_at = now(), updated_at = now()
+      from due where r.id = due.id
+    returning r.id, r.seq, r.wa_id, r.params, r.attempt
+  ), n as (select count(*)::float8 as k from claimed),
+  slot as (
+    insert into private.channel_pace as p (channel_id, next_slot_at)
+    select $5, now() + make_interval(secs => n.k / $6) from n where n.k > 0
+    on conflict (channel_id) do update set next_slot_at = greatest(p.next_slot_at, now()) + (excluded.next_slot_at - now())
+    returning extract(epoch from (p.next_slot_at - now())) * 1000 as end_ms
+  )
+  select (select count(*) from lease)::int as leased,
+         coalesce((select end_ms from slot) - (select k from n) * 1000 / $6, 0)::float8 as wait_ms,
+         coalesce((select json_agg(c order by c.seq) from claimed c), '[]'::json) as rows`;
+
+interface ClaimResult {
+  leased: boolean;
+  rows: Claimed[];
+  waitMs: number;
+  blocked?: string;
 }
 
-const CLAIM_SQL = `with due as (
-    select id from public.campaign_recipients
-     where campaign_id = $1 and status = 'queued' and next_attempt_at <= now()
-     order by seq limit $2 for update skip locked
-  )
-  update public.campaign_recipients r set status = 'sending', claimed_at = now(), updated_at = now()
-    from due where r.id = due.id
-  returning r.id, r.seq, r.wa_id, r.params, r.attempt`;
-
-async function claimBatch(ctx: CampaignCtx, n: number): Promise<{ rows: Claimed[]; blocked?: string }> {
-  if (ctx.tier === null) {
-    const { rows } = await serviceQuery<Claimed>(CLAIM_SQL, [ctx.id, n]);
-    return { rows: rows.sort((a, b) => a.seq - b.seq) };
-  }
+async function claimBatch(ctx: CampaignCtx, owner: string, n: number, leaseSeconds: number): Promise<ClaimResult> {
+  const run = async (q: (sql: string, args: unknown[]) => Promise<{ rows: Array<{ leased: number; wait_ms: number; rows: Claimed[] }> }>, limit: number) => {
+    const { rows } = await q(CLAIM_SQL, [ctx.id, limit, owner, leaseSeconds, ctx.channelId, ctx.rate]);
+    return { leased: rows[0].leased > 0, rows: rows[0].rows, waitMs: Math.max(0, Number(rows[0].wait_ms)) };
+  };
+  if (ctx.tier === null) return run((sql, args) => serviceQuery(sql, args), n);
   const tier = ctx.tier;
   return withService(async (db) => {
     // Serialise claims on this channel (every campaign, every worker) while counting.
@@ -275,25 +290,19 @@ async function claimBatch(ctx: CampaignCtx, n: number): Promise<{ rows: Claimed[
     );
     const allowance = tier - Number(u[0].used);
     if (allowance <= 0) {
+      const { rows } = await db.query<{ status: string }>(
+        "update public.campaigns set lease_until = now() + make_interval(secs => $3) where id = $1 and lease_owner = $2 returning status",
+        [ctx.id, owner, leaseSeconds],
+      );
       return {
+        leased: rows[0]?.status === "running",
         rows: [],
+        waitMs: 0,
         blocked: `Waiting: the channel's messaging limit (${tier.toLocaleString("en-IN")} unique recipients in a moving 24 hours) is reached. The rest is sent as the window frees up.`,
       };
     }
-    const { rows } = await db.query<Claimed>(CLAIM_SQL, [ctx.id, Math.min(n, allowance)]);
-    return { rows: rows.sort((a, b) => a.seq - b.seq) };
+    return run((sql, args) => db.query(sql, args), Math.min(n, allowance));
   });
-}
-
-/** Reserves `seconds` of the channel's send timeline; returns how long to wait for its start (ms). */
-async function reserve(channelId: string, seconds: number): Promise<number> {
-  const { rows } = await serviceQuery<{ wait_ms: number }>(
-    `insert into private.channel_pace as p (channel_id, next_slot_at) values ($1, now() + make_interval(secs => $2))
-     on conflict (channel_id) do update set next_slot_at = greatest(p.next_slot_at, now()) + make_interval(secs => $2)
-     returning (extract(epoch from (p.next_slot_at - now())) - $2) * 1000 as wait_ms`,
-    [channelId, seconds],
-  );
-  return Math.max(0, Number(rows[0].wait_ms));
 }
 
 /** Seconds until the next queued recipient is due; null when none is queued. */

@@ -1,5 +1,6 @@
 import { stopBoss } from "../campaigns/queue";
 import { startCampaignWorkers } from "../campaigns/worker";
+import { env } from "../config/env";
 import { closePools } from "../db/pool";
 import { logger } from "../log";
 import { periodicJobs } from "./registry";
@@ -14,7 +15,11 @@ export async function runWorker(opts: { closePools?: boolean } = {}): Promise<()
   const log = logger.child({ component: "worker" });
   let stopped = false;
   const running = new Set<Promise<void>>();
-  const timers = periodicJobs.map((job) => {
+  // WORKER_JOBS picks the jobs of a specialised worker (e.g. one that only runs campaigns).
+  const only = env().WORKER_JOBS?.split(",").map((s) => s.trim()).filter(Boolean);
+  const wanted = (name: string) => !only || only.includes(name);
+  const jobs = periodicJobs.filter((j) => wanted(j.name));
+  const timers = jobs.map((job) => {
     const tick = async () => {
       if (stopped) return;
       const p = job
@@ -32,10 +37,10 @@ export async function runWorker(opts: { closePools?: boolean } = {}): Promise<()
     return () => clearTimeout(timer);
   });
   // Durable queued jobs (pg-boss): campaign runs (lib/campaigns/worker.ts).
-  const stopCampaigns = await startCampaignWorkers();
+  const stopCampaigns = wanted("campaigns.run") ? await startCampaignWorkers() : async () => undefined;
   // Keep the process alive even when no job is registered yet (the worker runs until stopped).
   const keepAlive = setInterval(() => undefined, 60_000);
-  log.info({ jobs: periodicJobs.map((j) => j.name) }, "worker started");
+  log.info({ jobs: jobs.map((j) => j.name) }, "worker started");
   return async () => {
     stopped = true;
     clearInterval(keepAlive);
