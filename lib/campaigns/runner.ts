@@ -239,7 +239,9 @@ async function acquire(id: string, owner: string, leaseSeconds: number): Promise
 }
 
 // One round trip per batch: renew the lease (and see the campaign is still running), claim the due
-// recipients in order, and reserve their share of the channel's timeline.
+// recipients in order, and reserve their share of the channel's timeline. A runner that fell behind
+// by less than one window (a slow query, a busy event loop) may catch up; more than that is lost, so
+// the channel never bursts past its rate by more than one window's worth.
 const CLAIM_SQL = `with lease as (
     update public.campaigns set lease_until = now() + make_interval(secs => $4)
      where id = $1 and lease_owner = $3 and status = 'running' returning id
@@ -255,7 +257,7 @@ const CLAIM_SQL = `with lease as (
   slot as (
     insert into private.channel_pace as p (channel_id, next_slot_at)
     select $5, now() + make_interval(secs => n.k / $6) from n where n.k > 0
-    on conflict (channel_id) do update set next_slot_at = greatest(p.next_slot_at, now()) + (excluded.next_slot_at - now())
+    on conflict (channel_id) do update set next_slot_at = greatest(p.next_slot_at, now() - make_interval(secs => $7)) + (excluded.next_slot_at - now())
     returning extract(epoch from (p.next_slot_at - now())) * 1000 as end_ms
   )
   select (select count(*) from lease)::int as leased,
@@ -271,7 +273,7 @@ interface ClaimResult {
 
 async function claimBatch(ctx: CampaignCtx, owner: string, n: number, leaseSeconds: number): Promise<ClaimResult> {
   const run = async (q: (sql: string, args: unknown[]) => Promise<{ rows: Array<{ leased: number; wait_ms: number; rows: Claimed[] }> }>, limit: number) => {
-    const { rows } = await q(CLAIM_SQL, [ctx.id, limit, owner, leaseSeconds, ctx.channelId, ctx.rate]);
+    const { rows } = await q(CLAIM_SQL, [ctx.id, limit, owner, leaseSeconds, ctx.channelId, ctx.rate, WINDOW_MS / 1000]);
     return { leased: rows[0].leased > 0, rows: rows[0].rows, waitMs: Math.max(0, Number(rows[0].wait_ms)) };
   };
   if (ctx.tier === null) return run((sql, args) => serviceQuery(sql, args), n);

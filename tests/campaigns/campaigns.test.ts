@@ -188,18 +188,30 @@ describe("campaigns on the job queue (worker in this process)", () => {
   }, 240_000);
 
   it("paces a channel within 5% of its configured rate (measured from the send times)", async () => {
-    const t = await makeTenant({ balancePaise: 100_000 });
-    await setChannel(t.channel.id, 200);
-    const templateId = await makeTemplate(t);
-    await makeContacts(t.orgId, 800, "pace", "2");
-    const id = await launch(t, templateId, "pace");
-    await waitFor(() => campaignState(id), (s) => s.status === "completed", 60_000, 200);
-    const at = sentTo(t)
-      .map((c) => Date.parse(c.at))
-      .sort((a, b) => a - b);
-    expect(at.length).toBe(800);
-    const rate = (at.length - 1) / ((at[at.length - 1] - at[0]) / 1000);
-    expect(Math.abs(rate / 200 - 1), `achieved ${rate.toFixed(1)} per second`).toBeLessThan(0.05);
+    // A sandbox that posts no status webhooks, so this process's event loop only sends: the test
+    // machine is shared, and the figure at 1,000 per second is the benchmark's (npm run bench:campaign).
+    const quiet = await startSandboxGraphServer({ appWebhookUrl: null, appSecret: process.env.META_APP_SECRET!, maxSent: 10_000 });
+    process.env.GRAPH_API_URL = quiet.url;
+    resetEnvCache();
+    try {
+      const t = await makeTenant({ balancePaise: 100_000 });
+      await setChannel(t.channel.id, 50);
+      const templateId = await makeTemplate(t);
+      await makeContacts(t.orgId, 400, "pace", "2");
+      const id = await launch(t, templateId, "pace");
+      await waitFor(() => campaignState(id), (s) => s.status === "completed", 60_000, 200);
+      const at = quiet.state.sent
+        .filter((s) => s.phoneNumberId === t.channel.phone_number_id)
+        .map((c) => Date.parse(c.at))
+        .sort((a, b) => a - b);
+      expect(at.length).toBe(400);
+      const rate = (at.length - 1) / ((at[at.length - 1] - at[0]) / 1000);
+      expect(Math.abs(rate / 50 - 1), `achieved ${rate.toFixed(1)} per second`).toBeLessThan(0.05);
+    } finally {
+      process.env.GRAPH_API_URL = graph.url;
+      resetEnvCache();
+      await quiet.stop();
+    }
   });
 
   it("backs the channel off after 130429 (throughput), and retries a 131056 (pair limit) recipient later", async () => {
