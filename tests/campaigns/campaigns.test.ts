@@ -154,7 +154,7 @@ describe("campaigns on the job queue (worker in this process)", () => {
     expect(calls.length).toBe(4980);
     expect(new Set(calls.map((c) => c.to)).size).toBe(4980);
     // The variables reached Meta.
-    const one = calls.find((c) => c.to.endsWith("000000177"))!;
+    const one = calls.find((c) => c.to === "919100000177")!;
     expect(JSON.stringify(one.body)).toContain('"text":"Name 1"');
     expect(JSON.stringify(one.body)).toContain('"text":"C1"');
 
@@ -450,7 +450,8 @@ describe("a worker killed half-way (kill -9) and restarted", () => {
     for (const c of calls) perNumber.set(c.to, (perNumber.get(c.to) ?? 0) + 1);
     expect(Math.max(...perNumber.values())).toBe(1);
     // Calls in flight when the process died (answer lost, or prepared but never called) are the
-    // only ones not marked sent; they stay pending for the reconciler, which refunds them.
+    // only ones not marked sent; each is marked as attempted, so the reconciler refunds it after
+    // the grace period (unless Meta's status webhook ties it to a wamid first) and never resends it.
     const byStatus = await withService((db) =>
       db.query<{ status: string; n: number; started: number }>(
         "select status, count(*)::int as n, count(attempt_started_at)::int as started from public.messages where campaign_id = $1 group by status",
@@ -459,7 +460,7 @@ describe("a worker killed half-way (kill -9) and restarted", () => {
     );
     const statuses = Object.fromEntries(byStatus.rows.map((r) => [r.status, r]));
     const pending = statuses.pending?.n ?? 0;
-    expect(pending).toBeLessThan(500);
+    expect(pending).toBeLessThan(2500);
     expect(statuses.pending?.started ?? 0).toBe(pending);
     expect(perNumber.size).toBeGreaterThanOrEqual(5000 - pending);
 
