@@ -22,6 +22,7 @@ const NAV: NavItem[] = [
   { href: "/contacts", label: "Contacts", icon: "contacts" },
   { href: "/wallet", label: "Wallet", icon: "wallet" },
   { href: "/channels", label: "Channels", icon: "channels" },
+  { href: "/campaigns", label: "Campaigns", icon: "campaigns" },
   { href: "/automations", label: "Automations", icon: "automations" },
   { href: "/analytics", label: "Analytics", icon: "analytics" },
   { href: "/services", label: "My services", icon: "services" },

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/tx";
 import { ApiError } from "../http/errors";
 import { AudienceError, audienceSchema, resolveAudience, type RejectedRow } from "./audience";
-import { bodyVariableCount, renderParams, variableSchema } from "./variables";
+import { bodyText, bodyVariableCount, renderParams, variableSchema } from "./variables";
 
 // Campaigns: create (quote, draft or launch), launch a draft, pause, resume, cancel, progress and
 // the per-recipient report. Every function takes the caller's transaction (withCaller: RLS for a
@@ -442,4 +442,51 @@ export function reportCsvLines(rows: ReportRow[]): string {
         r.refunded ? "yes" : "no", r.sent_at, r.delivered_at, r.read_at].map(cell).join(","),
     )
     .join("\n");
+}
+
+export interface CampaignFormOptions {
+  templates: Array<{ id: string; name: string; language: string; waba_id: string; body: string; variables: number }>;
+  channels: Array<{ id: string; display_phone_number: string; waba_id: string; throughput_mps: number; messaging_limit_tier: number | null; is_default: boolean }>;
+  tags: Array<{ tag: string; contacts: number }>;
+  attributeKeys: string[];
+  contacts: number;
+  feePaise: number;
+  balancePaise: number;
+}
+
+/** What the New campaign form offers: approved templates, channels, tags and attribute keys in use. */
+export async function campaignFormOptions(db: Db, orgId: string): Promise<CampaignFormOptions> {
+  const [t, ch, tags, keys, money] = await Promise.all([
+    db.query<{ id: string; name: string; language: string; waba_id: string; components: unknown }>(
+      "select id, name, language, waba_id, components from public.message_templates where org_id = $1 and status = 'APPROVED' order by name, language",
+      [orgId],
+    ),
+    db.query<CampaignFormOptions["channels"][number]>(
+      "select id, display_phone_number, waba_id, throughput_mps, messaging_limit_tier, is_default from public.channels where org_id = $1 and status = 'connected' order by is_default desc, created_at",
+      [orgId],
+    ),
+    db.query<{ tag: string; contacts: number }>(
+      "select t as tag, count(*)::int as contacts from public.contacts c, unnest(c.tags) t where c.org_id = $1 group by t order by t limit 200",
+      [orgId],
+    ),
+    db.query<{ k: string }>(
+      "select distinct k from (select jsonb_object_keys(attributes) k from public.contacts where org_id = $1 and attributes <> '{}'::jsonb limit 5000) x order by k limit 50",
+      [orgId],
+    ),
+    db.query<{ fee: number; balance: number; contacts: number }>(
+      `select o.service_fee_paise::int as fee, coalesce(w.balance_paise, 0)::bigint as balance,
+              (select count(*)::int from public.contacts where org_id = $1) as contacts
+         from public.organizations o left join public.wallets w on w.org_id = o.id where o.id = $1`,
+      [orgId],
+    ),
+  ]);
+  return {
+    templates: t.rows.map((r) => ({ id: r.id, name: r.name, language: r.language, waba_id: r.waba_id, body: bodyText(r.components), variables: bodyVariableCount(r.components) })),
+    channels: ch.rows,
+    tags: tags.rows,
+    attributeKeys: keys.rows.map((r) => r.k),
+    contacts: money.rows[0]?.contacts ?? 0,
+    feePaise: Number(money.rows[0]?.fee ?? 0),
+    balancePaise: Number(money.rows[0]?.balance ?? 0),
+  };
 }
