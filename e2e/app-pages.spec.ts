@@ -15,6 +15,8 @@ const PAGES: Array<[string, string]> = [
   ["/contacts", "contacts"],
   ["/wallet", "wallet"],
   ["/channels", "channels"],
+  ["/campaigns", "campaigns"],
+  ["/campaigns/new", "campaign-new"],
   ["/automations", "automations"],
   ["/analytics", "analytics"],
   ["/services", "services"],
@@ -62,6 +64,11 @@ for (const theme of ["dark", "light"] as const) {
         await page.goto(path);
         await check(page, `${name}-${theme}-${width}`);
       }
+      // A campaign's page (the seeded draft): progress, controls and the recipients table.
+      await page.goto("/campaigns");
+      await page.getByRole("link", { name: "Weekly offer (demo draft)" }).click();
+      await expect(page.getByRole("progressbar", { name: "Campaign progress" })).toBeVisible();
+      await check(page, `campaign-detail-${theme}-${width}`);
       await ctx.close();
       const op = await (await context(browser, theme, width)).newPage();
       await logIn(op, "operator@wa.local", "operator-password-123");

@@ -71,4 +71,38 @@ async function seedDemoMessaging(db: Db, orgId: string): Promise<void> {
      on conflict (org_id, wa_id) do nothing`,
     [orgId],
   );
+  await seedDemoCampaign(db, orgId);
+}
+
+/**
+ * An approved sample template and a draft campaign to the two demo contacts (nothing is sent or
+ * charged until someone launches it). Idempotent: skipped once the organization has a campaign.
+ */
+async function seedDemoCampaign(db: Db, orgId: string): Promise<void> {
+  const { rows: any } = await db.query("select 1 from public.campaigns where org_id = $1 limit 1", [orgId]);
+  if (any.length) return;
+  const { rows: t } = await db.query<{ id: string; waba_id: string; channel_id: string }>(
+    `insert into public.message_templates (org_id, waba_id, name, language, category, status, components)
+     select $1, c.waba_id, 'demo_offer', 'en_US', 'MARKETING', 'APPROVED',
+            '[{"type":"BODY","text":"Hi {{1}}, this week only: 10% off with code {{2}}."}]'::jsonb
+       from public.channels c where c.org_id = $1 and c.is_default
+     on conflict (org_id, waba_id, name, language) do update set status = public.message_templates.status
+     returning id, waba_id, (select id from public.channels where org_id = $1 and is_default) as channel_id`,
+    [orgId],
+  );
+  if (!t[0]) return;
+  const { rows: c } = await db.query<{ id: string }>(
+    `insert into public.campaigns (org_id, name, channel_id, template_id, template_name, template_language, variables, audience, status, fee_paise, recipient_count)
+     select $1, 'Weekly offer (demo draft)', $2, $3, 'demo_offer', 'en_US',
+            '[{"source":"name","fallback":"there"},{"source":"text","value":"WEEK10"}]', '{"type":"all"}', 'draft', o.service_fee_paise, 2
+       from public.organizations o where o.id = $1
+     returning id`,
+    [orgId, t[0].channel_id, t[0].id],
+  );
+  await db.query(
+    `insert into public.campaign_recipients (campaign_id, org_id, seq, contact_id, wa_id, phone_e164, name, params)
+     select $1, $2, row_number() over (order by c.wa_id), c.id, c.wa_id, c.phone_e164, c.name, jsonb_build_array(coalesce(c.name, 'there'), 'WEEK10')
+       from public.contacts c where c.org_id = $2 and c.wa_id in ('919812345670', '919812345671')`,
+    [c[0].id, orgId],
+  );
 }
