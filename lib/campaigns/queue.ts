@@ -19,7 +19,18 @@ export function getBoss(): Promise<PgBoss> {
       const boss = new PgBoss({ connectionString: env().DATABASE_URL, schema: "pgboss", max: 4, application_name: "pgboss" });
       boss.on("error", (err: Error) => logger.error({ err: err.message }, "pg-boss error"));
       await boss.start();
-      await boss.createQueue(CAMPAIGN_QUEUE, { name: CAMPAIGN_QUEUE, policy: "short", expireInSeconds: 7200, retryLimit: 3, retryDelay: 5 });
+      // Several processes start at once (app, workers): createQueue can deadlock with another's; retry.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (!(await boss.getQueue(CAMPAIGN_QUEUE))) {
+            await boss.createQueue(CAMPAIGN_QUEUE, { name: CAMPAIGN_QUEUE, policy: "short", expireInSeconds: 7200, retryLimit: 3, retryDelay: 5 });
+          }
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
       return boss;
     })();
     bossPromise.catch(() => (bossPromise = null));
