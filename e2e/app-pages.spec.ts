@@ -55,7 +55,7 @@ async function context(browser: Browser, theme: "dark" | "light", width: number)
 for (const theme of ["dark", "light"] as const) {
   for (const width of [1280, 390]) {
     test(`app pages: axe and screenshots, ${theme} ${width}px`, async ({ browser }) => {
-      test.setTimeout(120_000);
+      test.setTimeout(300_000);
       mkdirSync(OUT, { recursive: true });
       const ctx = await context(browser, theme, width);
       const page = await ctx.newPage();

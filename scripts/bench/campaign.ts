@@ -12,6 +12,7 @@
 // Flags: --recipients 100000 --mps 1000 --workers 1 --pg-port 54347 --keep
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -144,6 +145,15 @@ try {
     ),
   );
   const c = check[0];
+  // CPU the worker processes used (Linux /proc), to tell "the machine was busy" from "the worker is the limit".
+  const cpuMs = children.reduce((sum, ch) => {
+    try {
+      const f = readFileSync(`/proc/${ch.pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return sum + ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    } catch {
+      return sum;
+    }
+  }, 0);
   log("");
   log(`recipients                 ${N.toLocaleString("en-IN")}`);
   log(`configured rate            ${MPS} messages/s`);
@@ -153,6 +163,7 @@ try {
   log(`launch to first send       ${((at[0] - launchedAt) / 1000).toFixed(2)} s`);
   log(`launch to last send        ${((at[at.length - 1] - launchedAt) / 1000).toFixed(2)} s (campaign created in ${(launchMs / 1000).toFixed(2)} s before that)`);
   log(`graph calls                ${graph.state.sent.length.toLocaleString("en-IN")} (${new Set(graph.state.sent.map((s) => s.to)).size.toLocaleString("en-IN")} distinct numbers)`);
+  if (cpuMs) log(`worker CPU                 ${(cpuMs / 1000).toFixed(1)} s in all, ${((cpuMs * 1000) / N).toFixed(0)} µs per message (${((cpuMs / 1000 / span) * 100).toFixed(0)} % of a core while sending)`);
   log(`messages / charged         ${c.msgs.toLocaleString("en-IN")} / ${c.debits.toLocaleString("en-IN")} debits; balance ${c.balance} = ledger ${c.ledger}`);
   if (c.msgs !== N || c.distinct_to !== N || c.debits !== N || Number(c.balance) !== Number(c.ledger) || graph.state.sent.length !== N) {
     log("!! CHECK FAILED: every recipient must get exactly one message and one charge");
