@@ -261,9 +261,9 @@ describe("campaigns on the job queue (worker in this process)", () => {
     const id = await launch(t, templateId, "tier");
     const s = await waitFor(() => campaignState(id), (x) => (x.blocked_reason ?? "").includes("messaging limit"), 60_000, 200);
     expect(s.status).toBe("running");
-    // Nothing more goes out while the limit holds.
-    await new Promise((r) => setTimeout(r, 500));
-    expect((await campaignState(id)).recipients).toEqual({ sent: 250, queued: 20 });
+    // The sends in flight when the limit was reached finish; nothing more goes out while it holds.
+    const settled = await waitFor(() => campaignState(id), (x) => !x.recipients.sending, 30_000, 100);
+    expect(settled.recipients).toEqual({ sent: 250, queued: 20 });
     expect(sentTo(t).length).toBe(250);
     const cancelled = await call(`/api/v1/campaigns/${id}/cancel`, { key: t.apiKey, method: "POST" });
     expect(cancelled.status).toBe(200);
