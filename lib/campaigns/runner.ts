@@ -24,7 +24,7 @@ import { templateMessage } from "./variables";
 //   tier      with a messaging-limit tier, a batch is claimed under the channel's pace row lock and
 //             never past tier − unique recipients in the last 24 hours − sends in flight.
 
-const WINDOW_MS = 250;
+const WINDOW_MS = 500;
 const OWNER = `${process.pid}-${randomUUID().slice(0, 8)}`;
 
 export type SliceOutcome = { state: "done" } | { state: "idle" } | { state: "more"; afterSeconds?: number };
