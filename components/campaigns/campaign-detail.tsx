@@ -187,7 +187,7 @@ function Report({ id, version }: { id: string; version: number }) {
       ) : !data?.data.length ? (
         <EmptyState title="No recipients here" />
       ) : (
-        <div className="overflow-x-auto">
+        <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Recipients table">
           <table className="w-full text-sm">
             <thead className="text-left text-muted">
               <tr className="border-b border-border">

@@ -31,7 +31,7 @@ export default async function CampaignsPage() {
           {canEdit ? "Create one: pick an approved template, map its variables, choose who gets it, and see the cost before you launch." : "An owner or admin can create campaigns."}
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-xl border border-border bg-surface">
+        <div className="overflow-x-auto rounded-xl border border-border bg-surface" tabIndex={0} role="region" aria-label="Campaigns table">
           <table className="w-full text-sm">
             <thead className="text-left text-muted">
               <tr className="border-b border-border">
