@@ -207,7 +207,10 @@ describe("campaigns on the job queue (worker in this process)", () => {
         .map((c) => Date.parse(c.at))
         .sort((a, b) => a - b);
       expect(at.length).toBe(1000);
-      const rate = (at.length - 1) / ((at[at.length - 1] - at[0]) / 1000);
+      // From the end of the first window (its sends also open the fresh client's connections, so
+      // they arrive late and would shorten the measured span) to the last send.
+      const steady = at.slice(25);
+      const rate = (steady.length - 1) / ((steady[steady.length - 1] - steady[0]) / 1000);
       expect(Math.abs(rate / 50 - 1), `achieved ${rate.toFixed(1)} per second`).toBeLessThan(0.05);
     } finally {
       process.env.GRAPH_API_URL = graph.url;
