@@ -16,6 +16,8 @@ const PAGES: Array<[string, string]> = [
   ["/wallet", "wallet"],
   ["/channels", "channels"],
   ["/templates", "templates"],
+  ["/campaigns", "campaigns"],
+  ["/campaigns/new", "campaign-new"],
   ["/automations", "automations"],
   ["/analytics", "analytics"],
   ["/services", "services"],
@@ -64,6 +66,11 @@ for (const theme of ["dark", "light"] as const) {
         await page.goto(path);
         await check(page, `${name}-${theme}-${width}`);
       }
+      // A campaign's page (the seeded draft): progress, controls and the recipients table.
+      await page.goto("/campaigns");
+      await page.getByRole("link", { name: "Shipping update (demo draft)" }).click();
+      await expect(page.getByRole("progressbar", { name: "Campaign progress" })).toBeVisible();
+      await check(page, `campaign-detail-${theme}-${width}`);
       await ctx.close();
       const op = await (await context(browser, theme, width)).newPage();
       await logIn(op, "operator@wa.local", "operator-password-123");

@@ -365,6 +365,12 @@ describe("the rollup's keys", () => {
     await asOwnerRolledBack(async (db) => {
       await db.query("alter table public.messages add column if not exists campaign_id uuid");
       await db.query("select private.install_message_stats_triggers()");
+      // messages.campaign_id references campaigns (20261130200001_campaigns.sql).
+      await db.query(
+        `insert into public.campaigns (id, org_id, name, template_name, template_language, audience)
+         select k, $1, 'Analytics ' || k, 'fixture', 'en_US', '{"type":"all"}' from unnest($2::uuid[]) k`,
+        [o.orgId, [k1, k2]],
+      );
       await credit(db, { orgId: o.orgId, amountPaise: 10_000, reference: `test:${randomUUID()}` });
       for (const [campaign, status] of [[k1, "read"], [k1, "delivered"], [k2, "failed"], [null, "sent"]] as const) {
         const id = await sendMessage(db, { orgId: o.orgId, channelId: null, createdAt: "2024-08-01T06:00:00Z", status });

@@ -126,7 +126,24 @@ beforeAll(async () => {
       String((await db.query<{ id: string }>("insert into public.message_templates (org_id, waba_id, name, language, category) values ($1, $2, $3, 'en_US', 'UTILITY') returning id", [b.orgId, b.channel.waba_id, `b_secret_template_${tag}`])).rows[0].id),
     );
   }
-  // Campaigns: when that table lands, create B's campaign here (bIds.campaign) with a secret name.
+  // B's draft campaign (with one recipient) on B's template.
+  bIds.campaign = await withService(async (db) => {
+    const id = String(
+      (
+        await db.query<{ id: string }>(
+          `insert into public.campaigns (org_id, name, channel_id, template_id, template_name, template_language, variables, audience, status, fee_paise, recipient_count)
+           values ($1, $2, $3, $4, $5, 'en_US', '[]', '{"type":"all"}', 'draft', 20, 1) returning id`,
+          [b.orgId, `B secret campaign ${tag}`, b.channel.id, bIds.template, `b_secret_template_${tag}`],
+        )
+      ).rows[0].id,
+    );
+    await db.query(
+      `insert into public.campaign_recipients (campaign_id, org_id, seq, contact_id, wa_id, phone_e164, name, params)
+       values ($1, $2, 1, $3, $4, $5, $6, '[]')`,
+      [id, b.orgId, bIds.contact, waId, `+${waId}`, `B secret recipient ${tag}`],
+    );
+    return id;
+  });
   bSecrets = [...Object.values(bIds).filter((x): x is string => Boolean(x)), `B secret`, `b_secret`, `b-secret`, waId, b.channel.phone_number_id, b.apiKey.slice(0, 16), `order_bsecret${tag}`, `b-member-${tag}`, `b-invitee-${tag}`];
 });
 afterAll(async () => {
@@ -164,8 +181,7 @@ describe("isolation matrix: organization A against organization B's ids, on ever
     const problems: string[] = [];
     for (const r of listApiRoutes()) {
       try {
-        for (const kind of segmentKinds(r)) if (!bIds[kind] && kind !== "campaign") problems.push(`${r.pattern}: no row of B's for kind ${kind}`);
-        for (const kind of segmentKinds(r)) if (kind === "campaign" && !bIds.campaign) problems.push(`${r.pattern}: create B's campaign in beforeAll of tests/isolation-matrix.test.ts (bIds.campaign)`);
+        for (const kind of segmentKinds(r)) if (!bIds[kind]) problems.push(`${r.pattern}: no row of B's for kind ${kind}: create one in beforeAll`);
       } catch (err) {
         problems.push((err as Error).message);
       }

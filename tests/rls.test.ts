@@ -87,6 +87,20 @@ const FIXTURES: Record<string, Fixture> = {
       (c) => [c.orgId],
     ),
   },
+  campaigns: {
+    seed: insert(
+      `insert into public.campaigns (org_id, name, template_name, template_language, audience) values ($1, $2, 'fixture', 'en_US', '{"type":"all"}')`,
+      (c) => [c.orgId, `Fixture ${c.tag}`],
+    ),
+  },
+  campaign_recipients: {
+    seed: insert(
+      `with c as (insert into public.campaigns (org_id, name, template_name, template_language, audience)
+                  values ($1, $2, 'fixture', 'en_US', '{"type":"all"}') returning id)
+       insert into public.campaign_recipients (campaign_id, org_id, seq, wa_id, phone_e164) select c.id, $1, 1, '919800000001', '+919800000001' from c`,
+      (c) => [c.orgId, `Fixture ${c.tag}`],
+    ),
+  },
   message_templates: {
     seed: insert(
       "insert into public.message_templates (org_id, waba_id, name, language, category) values ($1, 'waba-fixture', $2, 'en_US', 'UTILITY')",

@@ -23,6 +23,7 @@ const NAV: NavItem[] = [
   { href: "/wallet", label: "Wallet", icon: "wallet" },
   { href: "/channels", label: "Channels", icon: "channels" },
   { href: "/templates", label: "Templates", icon: "templates" },
+  { href: "/campaigns", label: "Campaigns", icon: "campaigns" },
   { href: "/automations", label: "Automations", icon: "automations" },
   { href: "/analytics", label: "Analytics", icon: "analytics" },
   { href: "/services", label: "My services", icon: "services" },

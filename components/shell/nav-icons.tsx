@@ -7,6 +7,7 @@ const paths: Record<string, string> = {
   channels: "M7 4h10a1 1 0 0 1 1 1v14a1 1 0 0 1-1 1H7a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1Zm4 13h2",
   templates: "M6 4h9l3 3v13H6V4Zm3 6h6M9 13h6M9 16h4",
   automations: "M13 3 5 13.5h6L10 21l8-10.5h-6L13 3Z",
+  campaigns: "M4 10v4a1 1 0 0 0 1 1h2l5 4V5L7 9H5a1 1 0 0 0-1 1Zm12-1.5a4 4 0 0 1 0 7M18.5 6a7.5 7.5 0 0 1 0 12",
   analytics: "M4 20h16M6.5 20v-7M11 20V5M15.5 20v-9.5M20 20v-4",
   services: "M5 5h5v5H5V5Zm9 0h5v5h-5V5ZM5 14h5v5H5v-5Zm9 0h5v5h-5v-5Z",
   settings: "M5 7h8M17 7h2M5 17h2M11 17h8M15 5v4M9 15v4",

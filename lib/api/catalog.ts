@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { createCampaignSchema, launchSchema, listCampaignsQuery } from "../campaigns/campaigns";
 import { createContactSchema, listContactsQuerySchema, updateContactSchema } from "../contacts/schema";
 import { listMessagesQuery } from "../messaging/messages";
 import { outboundMessageSchema, sendRequestSchema } from "../messaging/outbound";
@@ -65,6 +66,56 @@ const template = z.object({
   synced_at: z.string().datetime().nullable(),
   created_at: z.string().datetime(),
   updated_at: z.string().datetime(),
+});
+
+const quote = z.object({
+  recipients: z.number().int().describe("Recipients that will be sent to (after opt-outs, missing variables and duplicates)"),
+  skipped: z.object({ opted_out: z.number().int(), missing_variable: z.number().int(), duplicates: z.number().int(), rejected_rows: z.number().int() }),
+  fee_paise: z.number().int().describe("The service fee per message"),
+  total_fee_paise: z.number().int().describe("fee_paise × recipients"),
+  balance_paise: z.number().int(),
+  affordable_recipients: z.number().int().describe("How many the wallet covers now"),
+  can_afford_all: z.boolean(),
+});
+
+const progress = z.object({
+  total: z.number().int(),
+  queued: z.number().int(),
+  sending: z.number().int(),
+  sent: z.number().int(),
+  delivered: z.number().int(),
+  read: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+  fees_paise: z.number().int().describe("Fees kept for this campaign's messages"),
+  refunded_paise: z.number().int(),
+});
+
+const campaign = z.object({
+  id: z.string().uuid(),
+  name: z.string(),
+  status: z.enum(["draft", "scheduled", "running", "paused", "completed", "cancelled"]),
+  channel_id: z.string().uuid().nullable(),
+  template_id: z.string().uuid().nullable(),
+  template_name: z.string(),
+  blocked_reason: z.string().nullable().describe("Why a running or paused campaign is waiting (messaging-limit tier, wallet)"),
+  scheduled_at: z.string().datetime().nullable(),
+  recipient_count: z.number().int(),
+  created_at: z.string().datetime(),
+});
+
+const campaignControl = (action: "pause" | "resume" | "cancel", summary: string) => ({
+  method: "post" as const,
+  path: `/api/v1/campaigns/{id}/${action}`,
+  operationId: `${action}Campaign`,
+  tag: "Campaigns",
+  summary,
+  params: id,
+  responses: {
+    200: { description: "The campaign with its progress", schema: z.object({ data: campaign.extend({ progress }) }) },
+    404: { description: "No such campaign" },
+    409: { description: "Not possible in the campaign's current status" },
+  },
 });
 
 const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
@@ -208,6 +259,32 @@ export const operations: Operation[] = [
   },
   {
     method: "get",
+    path: "/api/v1/campaigns",
+    operationId: "listCampaigns",
+    tag: "Campaigns",
+    summary: "List campaigns, newest first",
+    query: listCampaignsQuery,
+    responses: { 200: { description: "Campaigns", schema: z.object({ data: z.array(campaign) }) } },
+  },
+  {
+    method: "post",
+    path: "/api/v1/campaigns",
+    operationId: "createCampaign",
+    tag: "Campaigns",
+    summary: "Quote, save (draft) or launch a campaign",
+    description:
+      "An APPROVED template, its body variables mapped from contact fields (name, phone, attributes.<key>) or static text, and an audience (tags, all contacts, or a CSV with a phone column). action=quote answers the recipient count and total fee without writing; launch refuses with 402 when the wallet cannot pay for every recipient unless mode=affordable (then the first recipients it covers are sent and the rest skipped). Opted-out contacts are skipped and reported.",
+    body: createCampaignSchema,
+    responses: {
+      200: { description: "The quote (action=quote)", schema: z.object({ quote }) },
+      201: { description: "The campaign and its quote", schema: z.object({ data: campaign, quote }) },
+      402: { description: "The wallet cannot pay for every recipient (details.quote says how many it can)" },
+      404: { description: "No such template or channel" },
+      422: { description: "Template not approved, variable count mismatch, bad audience, or no one to send to" },
+    },
+  },
+  {
+    method: "get",
     path: "/api/v1/templates/{id}",
     operationId: "getTemplate",
     tag: "Templates",
@@ -237,6 +314,42 @@ export const operations: Operation[] = [
         schema: z.object({ data: z.array(z.object({ waba_id: z.string(), fetched: z.number().int(), pages: z.number().int(), deleted: z.number().int() })) }),
       },
     },
+  },
+  {
+    method: "get",
+    path: "/api/v1/campaigns/{id}",
+    operationId: "getCampaign",
+    tag: "Campaigns",
+    summary: "A campaign with its live progress",
+    params: id,
+    responses: { 200: { description: "The campaign", schema: z.object({ data: campaign.extend({ progress }) }) }, 404: { description: "No such campaign" } },
+  },
+  {
+    method: "post",
+    path: "/api/v1/campaigns/{id}/launch",
+    operationId: "launchCampaign",
+    tag: "Campaigns",
+    summary: "Launch a draft campaign (now or at scheduled_at)",
+    params: id,
+    body: launchSchema,
+    responses: {
+      200: { description: "The launched campaign and its quote", schema: z.object({ data: campaign, quote }) },
+      402: { description: "The wallet cannot pay for every recipient and mode is not affordable" },
+      404: { description: "No such campaign" },
+      409: { description: "Not a draft" },
+    },
+  },
+  campaignControl("pause", "Pause a running or scheduled campaign (stops claiming recipients)"),
+  campaignControl("resume", "Resume a paused campaign"),
+  campaignControl("cancel", "Cancel a campaign; recipients not yet sent are skipped"),
+  {
+    method: "get",
+    path: "/api/v1/campaigns/{id}/report.csv",
+    operationId: "campaignReportCsv",
+    tag: "Campaigns",
+    summary: "Per-recipient report as CSV (status, failure reason, fee, refunded, timestamps)",
+    params: id,
+    responses: { 200: { description: "text/csv" }, 404: { description: "No such campaign" } },
   },
   {
     method: "get",

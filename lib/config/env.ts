@@ -21,6 +21,19 @@ const schema = z.object({
   SEND_RETRY_BASE_MS: z.coerce.number().int().min(0).default(5_000),
   /** A call that may have reached Meta is left this long for a status webhook before it is refunded. */
   SEND_UNKNOWN_OUTCOME_GRACE_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Comma-separated job names this worker runs (periodic jobs and "campaigns.run"); unset = all. */
+  WORKER_JOBS: z.string().optional(),
+  /** Campaigns (lib/campaigns/runner.ts): a worker's hold on a running campaign, and how long one run slice lasts. */
+  CAMPAIGN_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
+  CAMPAIGN_SLICE_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
+  /** Campaigns running at once in one worker process. */
+  CAMPAIGN_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Backoff of a channel after Meta's 130429 (throughput exceeded): first step and ceiling. */
+  CAMPAIGN_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(1_000),
+  CAMPAIGN_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(60_000),
+  /** A recipient refused with 131056 (pair rate limit) is tried again after this (doubling), this many times in all. */
+  CAMPAIGN_PAIR_RETRY_MS: z.coerce.number().int().min(0).default(60_000),
+  CAMPAIGN_PAIR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** How long a verified API key is trusted without asking the database (revocation delay). */
   API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   /** Public API rate limit per API key (lib/apikeys/rate-limit.ts): sustained requests a second (0 = off) and burst. */

@@ -1,5 +1,6 @@
 import { foldMessageStatsJob } from "../analytics/rollup";
 import { sweepLoginThrottle } from "../auth/rate-limit";
+import { campaignSweepJob } from "../campaigns/worker";
 import { withService } from "../db/tx";
 import { reconcileSendsJob } from "../messaging/reconcile";
 import { emailLowBalanceNotices } from "../notifications/low-balance-email";
@@ -35,4 +36,6 @@ export const periodicJobs: PeriodicJob[] = [
   // Message templates of every connected channel's WABA, read in full from Meta (status webhooks
   // keep them current in between; this catches missed webhooks and templates made in Meta's tools).
   { name: "templates.sync", intervalMs: 30 * 60_000, run: () => syncAllConnected() },
+  // Campaigns no live worker holds (crash, restart, a scheduled start): queue a run on pg-boss.
+  campaignSweepJob,
 ];

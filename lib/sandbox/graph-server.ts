@@ -18,6 +18,7 @@ export const MAGIC = {
   undeliverable: "1026", // 400, code 131026 (undeliverable): failed, fee kept
   serverError: "0500", // 500, code 131000 (something went wrong): retried, then refunded
   failsLater: "2026", // accepted, then a `failed` status webhook (131026)
+  pairLimited: "1056", // 400, code 131056 (pair rate limit) on the first message to the number; later ones accepted
 } as const;
 
 /** Embedded Signup failures on demand. */
@@ -90,6 +91,7 @@ const GRAPH_ERRORS = {
   throttled: { http: 429, code: 130429, type: "OAuthException", message: "(#130429) Rate limit hit" },
   undeliverable: { http: 400, code: 131026, type: "OAuthException", message: "(#131026) Message Undeliverable." },
   server: { http: 500, code: 131000, type: "OAuthException", message: "(#131000) Something went wrong" },
+  pairLimited: { http: 400, code: 131056, type: "OAuthException", message: "(#131056) (Business Account, Consumer Account) pair rate limit hit" },
 } as const;
 
 function graphError(res: http.ServerResponse, http: number, e: { code: number; message: string; type?: string; subcode?: number; details?: string }) {
@@ -159,6 +161,8 @@ export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promis
   };
   let reviews: Array<{ due: number; wabaId: string; id: string }> = [];
   const numbers = new Map<string, { display: string; verifiedName: string }>();
+  // Pairs (phone_number_id → number) already refused once with 131056.
+  const pairLimited = new Set<string>();
   let queue: QueuedStatus[] = [];
   const inFlight = new Set<Promise<void>>();
 
@@ -366,6 +370,10 @@ export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promis
       if (to.endsWith(MAGIC.throttled)) return fail(GRAPH_ERRORS.throttled);
       if (to.endsWith(MAGIC.undeliverable)) return fail(GRAPH_ERRORS.undeliverable);
       if (to.endsWith(MAGIC.serverError)) return fail(GRAPH_ERRORS.server);
+      if (to.endsWith(MAGIC.pairLimited) && !pairLimited.has(`${a}>${to}`)) {
+        pairLimited.add(`${a}>${to}`);
+        return fail(GRAPH_ERRORS.pairLimited);
+      }
 
       const wamid = `wamid.${randomBytes(16).toString("base64url")}`;
       record.wamid = wamid;
@@ -460,6 +468,7 @@ export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promis
     state.sent = [];
     state.issuedTokens.clear();
     state.webhookDeliveries = { ok: 0, failed: 0 };
+    pairLimited.clear();
     queue = [];
   }
 

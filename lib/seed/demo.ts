@@ -75,4 +75,38 @@ async function seedDemoMessaging(db: Db, orgId: string): Promise<void> {
      on conflict (org_id, wa_id) do nothing`,
     [orgId],
   );
+  await seedDemoCampaign(db, orgId);
+}
+
+/**
+ * A draft campaign to the two demo contacts with the sandbox's stock `order_update` template
+ * (nothing is sent or charged until someone launches it). The template is one the sandbox Graph
+ * API really has, so a sync never marks it deleted. Idempotent: skipped once the organization has
+ * a campaign.
+ */
+async function seedDemoCampaign(db: Db, orgId: string): Promise<void> {
+  const { rows: any } = await db.query("select 1 from public.campaigns where org_id = $1 limit 1", [orgId]);
+  if (any.length) return;
+  const { rows: t } = await db.query<{ id: string; waba_id: string; channel_id: string }>(
+    `select t.id, t.waba_id, c.id as channel_id
+       from public.message_templates t join public.channels c on c.org_id = t.org_id and c.waba_id = t.waba_id and c.is_default
+      where t.org_id = $1 and t.name = 'order_update' and t.language = 'en_US' and t.status = 'APPROVED'
+      limit 1`,
+    [orgId],
+  );
+  if (!t[0]) return;
+  const { rows: c } = await db.query<{ id: string }>(
+    `insert into public.campaigns (org_id, name, channel_id, template_id, template_name, template_language, variables, audience, status, fee_paise, recipient_count)
+     select $1, 'Shipping update (demo draft)', $2, $3, 'order_update', 'en_US',
+            '[{"source":"name","fallback":"there"},{"source":"text","value":"#1042"}]', '{"type":"all"}', 'draft', o.service_fee_paise, 2
+       from public.organizations o where o.id = $1
+     returning id`,
+    [orgId, t[0].channel_id, t[0].id],
+  );
+  await db.query(
+    `insert into public.campaign_recipients (campaign_id, org_id, seq, contact_id, wa_id, phone_e164, name, params)
+     select $1, $2, row_number() over (order by c.wa_id), c.id, c.wa_id, c.phone_e164, c.name, jsonb_build_array(coalesce(c.name, 'there'), '#1042')
+       from public.contacts c where c.org_id = $2 and c.wa_id in ('919812345670', '919812345671')`,
+    [c[0].id, orgId],
+  );
 }

@@ -1,0 +1,3 @@
+import { launchHandler } from "@/lib/campaigns/http";
+
+export const POST = launchHandler;

@@ -1,0 +1,4 @@
+import { reportHandler } from "@/lib/campaigns/http";
+
+export const dynamic = "force-dynamic";
+export const GET = reportHandler;

@@ -1,0 +1,3 @@
+import { controlHandler } from "@/lib/campaigns/http";
+
+export const POST = controlHandler("resume");

@@ -1,0 +1,4 @@
+import { getHandler } from "@/lib/campaigns/http";
+
+export const dynamic = "force-dynamic";
+export const GET = getHandler;
