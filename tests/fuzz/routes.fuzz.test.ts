@@ -73,7 +73,12 @@ async function footprint(): Promise<Record<string, string>> {
   const parts = orgTables.map((t) => `select '${t}' as k, count(*)::text as v from public.${t} where org_id = $1`);
   parts.push("select 'wallet_balance', balance_paise::text from public.wallets where org_id = $1");
   parts.push("select 'organization', md5(o::text) from public.organizations o where id = $1");
-  const { rows } = await withService((db) => db.query<{ k: string; v: string }>(parts.join(" union all "), [f.orgId]));
+  const { rows } = await withService(async (db) => {
+    // Taken thousands of times while other files fill big tables: keep it on the org_id indexes
+    // (stale statistics otherwise pick parallel sequential scans of every table, each time).
+    await db.query("set local enable_seqscan = off; set local max_parallel_workers_per_gather = 0");
+    return db.query<{ k: string; v: string }>(parts.join(" union all "), [f.orgId]);
+  });
   return Object.fromEntries(rows.map((r) => [r.k, r.v]));
 }
 
