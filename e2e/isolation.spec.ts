@@ -8,10 +8,11 @@ import { listPages, type AppRoute } from "../tests/helpers/app-routes";
 // the not-found screen (pages stream, so that screen comes with a 200); every page must show none
 // of B's data.
 
-type PageKind = "contact";
+type PageKind = "contact" | "campaign";
 /** What each dynamic page segment names, by the path up to it; "public" pages are open by design. */
 const PAGE_SEGMENTS: Record<string, PageKind | { public: string }> = {
   "/contacts/[id]": "contact",
+  "/campaigns/[id]": "campaign",
   "/invite/[token]": { public: "the invitation token is itself the credential; the page shows only what the token grants" },
 };
 
@@ -39,12 +40,20 @@ test("every page, opened by another organization with the demo organization's id
   await logIn(owner, "demo@wa.local", "demo-password-123");
   const contacts = (await (await owner.request.get("/api/contacts?limit=5")).json()).data as Array<{ id: string; name: string | null; phone_e164: string }>;
   expect(contacts.length).toBeGreaterThan(0);
-  const bIds: Record<PageKind, string> = { contact: contacts[0].id };
-  const bNames = [...contacts.flatMap((c) => [c.name, c.phone_e164]).filter((x): x is string => Boolean(x && x.length >= 5)), "Demo Traders"];
+  const campaigns = (await (await owner.request.get("/api/v1/campaigns")).json()).data as Array<{ id: string; name: string }>;
+  expect(campaigns.length).toBeGreaterThan(0); // the demo seed's draft
+  const bIds: Record<PageKind, string> = { contact: contacts[0].id, campaign: campaigns[0].id };
+  const bNames = [
+    ...contacts.flatMap((c) => [c.name, c.phone_e164]).filter((x): x is string => Boolean(x && x.length >= 5)),
+    ...campaigns.map((c) => c.name),
+    "Demo Traders",
+  ];
   // B itself sees its contact's page (so the id is real and the check below is not vacuous).
   await owner.goto(`/contacts/${bIds.contact}`);
   await expect(owner.getByRole("heading", { name: "Page not found" })).toHaveCount(0);
   await expect(owner.locator("main")).toContainText(contacts[0].name ?? contacts[0].phone_e164);
+  await owner.goto(`/campaigns/${bIds.campaign}`);
+  await expect(owner.locator("main")).toContainText(campaigns[0].name);
 
   // A: a new organization.
   const a = await (await browser.newContext()).newPage();
@@ -72,5 +81,6 @@ test("every page, opened by another organization with the demo organization's id
     checked.push(url);
   }
   expect(checked).toContain(`/contacts/${bIds.contact}`);
+  expect(checked).toContain(`/campaigns/${bIds.campaign}`);
   expect(checked.length).toBeGreaterThan(8);
 });

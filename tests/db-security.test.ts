@@ -350,6 +350,16 @@ describe("the wallet ledger is append-only", () => {
   const ROLES = [null, "service_role", "authenticated", "anon"] as const;
 
   async function attempt(role: string | null, claimsSub: string, sql: string, params: unknown[]): Promise<Error | null> {
+    // A TRUNCATE ... CASCADE locks the ledger and every table referencing it; other test files
+    // lock them in another order, so Postgres may pick this statement as a deadlock victim before
+    // it reaches the trigger. A deadlock is not the answer under test: try again.
+    for (let i = 0; ; i++) {
+      const err = await attemptOnce(role, claimsSub, sql, params);
+      if ((err as { code?: string } | null)?.code !== "40P01" || i >= 20) return err;
+    }
+  }
+
+  async function attemptOnce(role: string | null, claimsSub: string, sql: string, params: unknown[]): Promise<Error | null> {
     return rolledBack(async (c) => {
       if (role) {
         await c.query("select set_config('request.jwt.claims', $1, true)", [
