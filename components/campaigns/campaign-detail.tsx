@@ -7,6 +7,7 @@ import { api, fetcher } from "@/components/settings/api";
 import { Button, Card, EmptyState, PageHeader, cx } from "@/components/ui";
 import type { CampaignRow, Progress, ReportRow } from "@/lib/campaigns/campaigns";
 import { CampaignStatusBadge } from "./status";
+import { formatPaise } from "@/lib/money/format";
 
 type Campaign = CampaignRow & { progress: Progress };
 
@@ -22,7 +23,6 @@ const SEGMENTS = [
 ] as const;
 
 const FILTERS = ["all", "queued", "sending", "sent", "delivered", "read", "failed", "skipped"] as const;
-const rupees = (paise: number) => `₹${(paise / 100).toLocaleString("en-IN", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 export function CampaignDetail({ initial, canEdit }: { initial: Campaign; canEdit: boolean }) {
   const live = (s: string) => s === "running" || s === "scheduled";
@@ -137,10 +137,10 @@ export function CampaignDetail({ initial, canEdit }: { initial: Campaign; canEdi
           ))}
           <div className="rounded-lg bg-surface-2 p-3">
             <dt className="text-xs text-muted">Fees kept</dt>
-            <dd className="mt-1 text-lg font-semibold tabular-nums">{rupees(p.fees_paise)}</dd>
+            <dd className="mt-1 text-lg font-semibold tabular-nums">{formatPaise(p.fees_paise)}</dd>
           </div>
         </dl>
-        {p.refunded_paise ? <p className="text-xs text-muted">{rupees(p.refunded_paise)} refunded for messages we or Meta could not send.</p> : null}
+        {p.refunded_paise ? <p className="text-xs text-muted">{formatPaise(p.refunded_paise)} refunded for messages we or Meta could not send.</p> : null}
       </Card>
       <Report id={c.id} version={done} />
     </div>
@@ -207,7 +207,7 @@ function Report({ id, version }: { id: string; version: number }) {
                   <td className="py-2 pr-3">{r.name ?? "—"}</td>
                   <td className="py-2 pr-3">{r.status}</td>
                   <td className="max-w-xs py-2 pr-3 text-muted">{r.reason ?? ""}</td>
-                  <td className="py-2 text-right tabular-nums">{r.fee_paise ? `${rupees(r.fee_paise)}${r.refunded ? " refunded" : ""}` : "—"}</td>
+                  <td className="py-2 text-right tabular-nums">{r.fee_paise ? `${formatPaise(r.fee_paise)}${r.refunded ? " refunded" : ""}` : "—"}</td>
                 </tr>
               ))}
             </tbody>

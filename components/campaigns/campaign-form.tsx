@@ -5,6 +5,7 @@ import { useState } from "react";
 import { api, RequestError } from "@/components/settings/api";
 import { Button, Card, Field, Input, cx } from "@/components/ui";
 import type { CampaignFormOptions, Quote } from "@/lib/campaigns/campaigns";
+import { formatPaise } from "@/lib/money/format";
 
 type Source = "name" | "phone" | "attribute" | "text";
 interface VarState {
@@ -15,7 +16,6 @@ interface VarState {
 }
 type AudienceType = "tags" | "all" | "csv";
 
-const rupees = (paise: number) => `₹${(paise / 100).toLocaleString("en-IN", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const selectClass = "w-full rounded-lg border border-border bg-surface-2 px-3 py-2 text-sm text-text focus:border-accent";
 
 export function CampaignForm({ options }: { options: CampaignFormOptions }) {
@@ -273,9 +273,9 @@ export function CampaignForm({ options }: { options: CampaignFormOptions }) {
           <div className="space-y-3" aria-live="polite">
             <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
               <Stat label="Recipients" value={quote.recipients.toLocaleString("en-IN")} />
-              <Stat label="Fee per message" value={rupees(quote.fee_paise)} />
-              <Stat label="Total fee" value={rupees(quote.total_fee_paise)} />
-              <Stat label="Wallet balance" value={rupees(quote.balance_paise)} tone={quote.can_afford_all ? undefined : "danger"} />
+              <Stat label="Fee per message" value={formatPaise(quote.fee_paise)} />
+              <Stat label="Total fee" value={formatPaise(quote.total_fee_paise)} />
+              <Stat label="Wallet balance" value={formatPaise(quote.balance_paise)} tone={quote.can_afford_all ? undefined : "danger"} />
             </dl>
             <p className="text-sm text-muted">
               Skipped: {quote.skipped.opted_out} opted out, {quote.skipped.missing_variable} without a value for a variable
@@ -299,7 +299,7 @@ export function CampaignForm({ options }: { options: CampaignFormOptions }) {
                 <legend className="px-1 font-medium">The wallet cannot pay for everyone</legend>
                 <label className="block">
                   <input type="radio" name="mode" className="mr-2" checked={mode === "all"} onChange={() => setMode("all")} />
-                  Don’t launch until I recharge (needs {rupees(quote.total_fee_paise - quote.balance_paise)} more)
+                  Don’t launch until I recharge (needs {formatPaise(quote.total_fee_paise - quote.balance_paise)} more)
                 </label>
                 <label className="block">
                   <input type="radio" name="mode" className="mr-2" checked={mode === "affordable"} onChange={() => setMode("affordable")} disabled={!quote.affordable_recipients} />

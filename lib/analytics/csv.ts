@@ -1,3 +1,4 @@
+import { paiseToDecimal } from "../money/format";
 import Papa from "papaparse";
 import type { OrgAnalytics } from "./org";
 
@@ -16,13 +17,6 @@ export const CSV_COLUMNS = [
   "recharges_inr",
 ] as const;
 
-/** Paise as an exact rupee amount ("1234.50"), without going through floating point. */
-export function paiseToRupees(paise: number): string {
-  const sign = paise < 0 ? "-" : "";
-  const abs = Math.abs(paise);
-  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
-}
-
 /** One row per day of the range (days without messages included), in the page's definitions. */
 export function analyticsCsv(a: OrgAnalytics): string {
   const rows = a.days.map((d) => [
@@ -36,8 +30,8 @@ export function analyticsCsv(a: OrgAnalytics): string {
     d.delivery_rate ?? "",
     d.read_rate ?? "",
     d.inbound,
-    paiseToRupees(d.fees_paise),
-    paiseToRupees(d.recharges_paise),
+    paiseToDecimal(d.fees_paise),
+    paiseToDecimal(d.recharges_paise),
   ]);
   // escapeFormulae: a cell that starts with = + - @ is not run as a formula by spreadsheets.
   return Papa.unparse({ fields: [...CSV_COLUMNS], data: rows }, { escapeFormulae: true });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/tx";
 import { ApiError } from "../http/errors";
+import { formatPaise, paiseToDecimal } from "../money/format";
 import { AudienceError, audienceSchema, resolveAudience, type RejectedRow } from "./audience";
 import { bodyText, bodyVariableCount, renderParams, variableSchema } from "./variables";
 
@@ -171,7 +172,7 @@ function refuse(q: Quote): ApiError {
   return new ApiError(
     402,
     "insufficient_balance",
-    `The wallet (₹${(q.balance_paise / 100).toFixed(2)}) cannot pay for all ${q.recipients} recipients (₹${(q.total_fee_paise / 100).toFixed(2)}). Recharge, or launch with mode "affordable" to send to the first ${q.affordable_recipients}.`,
+    `The wallet (${formatPaise(q.balance_paise)}) cannot pay for all ${q.recipients} recipients (${formatPaise(q.total_fee_paise)}). Recharge, or launch with mode "affordable" to send to the first ${q.affordable_recipients}.`,
     { quote: q },
   );
 }
@@ -438,7 +439,7 @@ function cell(v: unknown): string {
 export function reportCsvLines(rows: ReportRow[]): string {
   return rows
     .map((r) =>
-      [r.seq, r.phone, r.name, r.status, r.reason, r.attempts, r.message_id, `${Math.trunc(r.fee_paise / 100)}.${String(r.fee_paise % 100).padStart(2, "0")}`,
+      [r.seq, r.phone, r.name, r.status, r.reason, r.attempts, r.message_id, paiseToDecimal(r.fee_paise),
         r.refunded ? "yes" : "no", r.sent_at, r.delivered_at, r.read_at].map(cell).join(","),
     )
     .join("\n");

@@ -1,3 +1,4 @@
+import { paiseToDecimal } from "../money/format";
 import Papa from "papaparse";
 import type { Db } from "../db/tx";
 import { KIND_LABELS, ledgerBatches, type LedgerFilter, type LedgerRow } from "./overview";
@@ -23,19 +24,13 @@ const FIELDS = [
 
 const ist = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Kolkata", dateStyle: "short", timeStyle: "medium" });
 
-function rupees(paise: number): string {
-  const sign = paise < 0 ? "-" : "";
-  const abs = Math.abs(paise);
-  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
-}
-
 function toRecord(r: LedgerRow): unknown[] {
   return [
     ist.format(r.created_at),
     r.kind,
     KIND_LABELS[r.kind] ?? r.kind,
-    rupees(r.amount_paise),
-    rupees(r.balance_after_paise),
+    paiseToDecimal(r.amount_paise),
+    paiseToDecimal(r.balance_after_paise),
     r.amount_paise,
     r.balance_after_paise,
     r.reference,
