@@ -12,7 +12,7 @@ import { normalizeRecipient, recipientHint } from "./phone";
 
 // The send pipeline — the one service behind the API, the dashboard, auto-replies and campaigns:
 //   0. template messages: checked against the template's definition (lib/templates/cache.ts);
-//   1. one SQL call (private.send_prepare, one transaction, one round trip): organization active,
+//   1. one SQL call (private.send_prepare_batch, one transaction, one round trip): organization active,
 //      channel resolved and connected, duplicates answered without a charge, opt-out and 24-hour
 //      window checked, the fee debited (reference msg:<message id>) and a `pending` row written;
 //   2. the Graph API call (outside any transaction);
@@ -177,23 +177,24 @@ export async function sendMessage(input: SendInput): Promise<SendResult> {
   };
 }
 
-// ---- Charging: private.send_prepare, one transaction per event-loop turn ----
+// ---- Charging: private.send_prepare_batch, one transaction per event-loop turn ----
 // Sends that reach this point in the same turn of the event loop are prepared together in ONE
 // statement (so one transaction and one commit): under load, that turns many round trips and WAL
-// flushes into one, and a hot wallet row is locked once per batch instead of once per message.
-// Rows are taken in (org, recipient) order so concurrent batches lock wallets and contacts in the
-// same order. If any member fails — typically a concurrent duplicate hitting a unique index — the
-// whole statement rolls back (nothing is charged) and each member is prepared on its own instead.
+// flushes into one. The function checks and writes every message first and then debits each
+// organization's wallet once for the batch, so the hot wallet row is locked only for that debit,
+// its ledger rows and the commit (supabase/migrations/20261201000001_send_prepare_batch.sql).
+// Rows go in (org, recipient) order so concurrent batches lock contacts in the same order.
+// If the statement fails — a concurrent duplicate hitting a unique index (23505), the wallet
+// changing between its read and the debit (40001), a deadlock victim (40P01) — it rolled back
+// entirely (nothing was charged) and each member is prepared on its own, retried a few times.
 
-const PREPARE_ONE = "select * from private.send_prepare($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-const PREPARE_MANY = `select b.ord, p.*
-  from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-              $10::uuid[], $11::text[], $12::int[])
-       with ordinality as b(org, channel, wa_id, e164, type, text, content, ikey, hash, reply, source, grace, ord)
-  cross join lateral private.send_prepare(b.org, b.channel, b.wa_id, b.e164, b.type, b.text, b.content::jsonb, b.ikey, b.hash,
-                                          b.reply, b.source, b.grace) p
-  order by b.ord`;
+const PREPARE = `select b.o_ord as ord, (b.o_result).*
+  from private.send_prepare_batch($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                                  $8::text[], $9::text[], $10::uuid[], $11::text[], $12::int[]) b
+  order by b.o_ord`;
 const MAX_BATCH = 64;
+const RETRYABLE = new Set(["23505", "40001", "40P01"]);
+const MAX_ATTEMPTS = 5;
 
 interface PrepareJob {
   args: unknown[];
@@ -216,48 +217,37 @@ function prepare(args: unknown[]): Promise<Prepared> {
   });
 }
 
-async function prepareOne(job: PrepareJob): Promise<void> {
-  prepareStats.statements++;
-  prepareStats.sends++;
-  try {
-    job.resolve((await servicePrepared<Prepared>("send_prepare", PREPARE_ONE, job.args)).rows[0]);
-  } catch (err) {
-    // A concurrent duplicate (same Idempotency-Key or reply) won the race and this statement, debit
-    // included, rolled back. Asking again finds it and answers with it, uncharged.
-    if ((err as { code?: string }).code !== "23505") return job.reject(err);
-    try {
-      job.resolve((await servicePrepared<Prepared>("send_prepare", PREPARE_ONE, job.args)).rows[0]);
-    } catch (again) {
-      job.reject(again);
-    }
-  }
-}
-
 async function flushPrepare(): Promise<void> {
   prepareScheduled = false;
   const queued = prepareQueue;
   prepareQueue = [];
   const batches: PrepareJob[][] = [];
   for (let i = 0; i < queued.length; i += MAX_BATCH) batches.push(queued.slice(i, i + MAX_BATCH));
-  await Promise.all(batches.map(runBatch));
+  await Promise.all(batches.map((b) => runBatch(b, 1)));
 }
 
-async function runBatch(batch: PrepareJob[]): Promise<void> {
-  if (batch.length === 1) return prepareOne(batch[0]);
+async function runBatch(batch: PrepareJob[], attempt: number): Promise<void> {
   batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const cols: unknown[][] = Array.from({ length: 12 }, () => []);
-  for (const job of batch) {
-    job.args.forEach((v, i) => cols[i].push(i === 6 ? JSON.stringify(v) : v));
-  }
+  for (const job of batch) job.args.forEach((v, i) => cols[i].push(i === 6 ? JSON.stringify(v) : v));
   try {
     prepareStats.statements++;
-    const { rows } = await servicePrepared<Prepared & { ord: number }>("send_prepare_many", PREPARE_MANY, cols);
+    const { rows } = await servicePrepared<Prepared & { ord: number }>("send_prepare_batch", PREPARE, cols);
+    if (rows.length !== batch.length) throw new Error("send_prepare_batch returned a row count that does not match");
     prepareStats.sends += batch.length;
-    if (rows.length !== batch.length) throw new Error("send_prepare batch returned a row count that does not match");
     for (const r of rows) batch[Number(r.ord) - 1].resolve(r);
-  } catch {
-    prepareStats.fallbacks++;
-    await Promise.all(batch.map(prepareOne));
+  } catch (err) {
+    const retryable = RETRYABLE.has((err as { code?: string }).code ?? "");
+    if (batch.length > 1) {
+      // Any failure of a batch: each member on its own, so one bad send cannot sink the others.
+      prepareStats.fallbacks++;
+      await Promise.all(batch.map((job) => runBatch([job], 1)));
+    } else if (retryable && attempt < MAX_ATTEMPTS) {
+      // Read again: a duplicate that won the race is answered as a duplicate, uncharged.
+      await runBatch(batch, attempt + 1);
+    } else {
+      batch[0].reject(err);
+    }
   }
 }
 

@@ -454,4 +454,76 @@ describe("sends prepared together in one transaction", () => {
     expect((await ledger(rich.orgId)).filter((l) => l.kind === "debit")).toHaveLength(4);
     expect((await ledger(poor.orgId)).filter((l) => l.kind === "debit")).toHaveLength(2);
   });
+
+  it("a batch debits its organization once: ledger rows in id order are a serial history, each answer's balance is its own debit's, one low-balance notice names the crossing debit", async () => {
+    const t = await makeTenant({ balancePaise: 1000, feePaise: 20 });
+    await withService((db) => db.query("update public.organizations set low_balance_threshold_paise = 900 where id = $1", [t.orgId]));
+    const tos = Array.from({ length: 12 }, () => phone());
+    for (const to of tos) await makeContact(t.orgId, to.slice(1));
+    const { prepareStats } = await import("../../lib/messaging/send");
+    const before = { ...prepareStats };
+    const sent = await Promise.all(tos.map((to) => sendMessage({ orgId: t.orgId, to, message: { type: "text", text: { body: "b" } }, source: "api" })));
+    expect(prepareStats.statements - before.statements).toBe(1);
+    expect(await balance(t.orgId)).toBe(1000 - 12 * 20);
+    const rows = await withService(async (db) =>
+      (
+        await db.query<{ id: string; amount_paise: string; balance_after_paise: string; message_id: string | null; debit_of: string | null }>(
+          `select t.id, t.amount_paise, t.balance_after_paise, t.message_id,
+                  (select m.debit_transaction_id::text from public.messages m where m.id = t.message_id) as debit_of
+             from public.wallet_transactions t where t.org_id = $1 order by t.id`,
+          [t.orgId],
+        )
+      ).rows,
+    );
+    let running = 0;
+    for (const r of rows) {
+      running += Number(r.amount_paise);
+      expect(Number(r.balance_after_paise)).toBe(running);
+      if (r.message_id) expect(r.debit_of).toBe(String(r.id));
+    }
+    const debits = rows.filter((r) => r.message_id);
+    expect(debits).toHaveLength(12);
+    // Every caller is told the balance its own debit left.
+    for (const s of sent) expect(s.balancePaise).toBe(Number(debits.find((d) => d.message_id === s.id)!.balance_after_paise));
+    // 1000 → 980 … 900 stays at the threshold; the debit that leaves 880 crosses it, once.
+    const notices = await withService(async (db) =>
+      (await db.query<{ data: { balance_paise: number; transaction_id: number } }>("select data from public.notifications where org_id = $1 and kind = 'low_balance'", [t.orgId])).rows,
+    );
+    expect(notices).toHaveLength(1);
+    expect(notices[0].data.balance_paise).toBe(880);
+    expect(Number(notices[0].data.transaction_id)).toBe(Number(debits.find((d) => Number(d.balance_after_paise) === 880)!.id));
+  });
+
+  it("a debit committed between a batch's read of the balance and its own debit: the batch rolls back and each send is answered from the new balance", async () => {
+    const t = await makeTenant({ balancePaise: 1000, feePaise: 20 });
+    const tos = [phone(), phone(), phone()];
+    for (const to of tos) await makeContact(t.orgId, to.slice(1));
+    const { prepareStats } = await import("../../lib/messaging/send");
+    const before = { ...prepareStats };
+    let sends: Promise<PromiseSettledResult<Awaited<ReturnType<typeof sendMessage>>>[]> | null = null;
+    await withService(async (db) => {
+      // Another transaction spends all but 30 paise and holds the wallet row until it commits.
+      await db.query("update public.wallets set balance_paise = 30 where org_id = $1", [t.orgId]);
+      sends = Promise.allSettled(tos.map((to) => sendMessage({ orgId: t.orgId, to, message: { type: "text", text: { body: "race" } }, source: "api" })));
+      // The batch has read 1,000 and now waits for the wallet row.
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await db.query<{ n: number }>(
+          "select count(*)::int as n from pg_locks where locktype = 'transactionid' and not granted and transactionid = pg_current_xact_id()::text::xid",
+        );
+        if (rows[0].n > 0) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error("the batch never waited for the wallet row");
+    });
+    const results = await sends!;
+    expect(prepareStats.fallbacks - before.fallbacks).toBe(1);
+    const ok = results.filter((r) => r.status === "fulfilled");
+    const refused = results.filter((r) => r.status === "rejected").map((r) => ((r as PromiseRejectedResult).reason as { code: string }).code);
+    expect(ok).toHaveLength(1);
+    expect(refused).toEqual(["insufficient_balance", "insufficient_balance"]);
+    expect(await balance(t.orgId)).toBe(10);
+    const rows = await withService(async (db) => (await db.query<{ n: number }>("select count(*)::int as n from public.messages where org_id = $1", [t.orgId])).rows);
+    expect(rows[0].n).toBe(1);
+    expect((await ledger(t.orgId)).filter((l) => l.kind === "debit")).toHaveLength(1);
+  });
 });
