@@ -1,6 +1,6 @@
 // npm run test:chaos — the money and message invariants survive `kill -9`.
 //
-// Runs the production build (`next start`, built first when .next is missing or older than the
+// Runs the production build (scripts/web-server.ts, as `npm start` does; built first when .next is missing or older than the
 // source) against an embedded PostgreSQL in its own DATA_DIR, with the sandbox Graph API and
 // sandbox Razorpay, and the worker. While load runs — API-key sends across several organizations
 // (incl. the sandbox's magic numbers that fail refundable, retryable and non-refundable), signed
@@ -125,7 +125,7 @@ function spawnGroup(args: string[]): ChildProcess {
   // detached: its own process group, so one signal to -pid reaches the whole tree.
   return spawn(process.execPath, args, { env: childEnv, stdio: ["ignore", logFile, logFile], detached: true });
 }
-const app: Proc = { name: "app", start: () => spawnGroup(["node_modules/next/dist/bin/next", "start", "-p", String(PORT)]), child: null, kills: 0, restarts: 0 };
+const app: Proc = { name: "app", start: () => spawnGroup(["--import", "tsx", "scripts/web-server.ts", String(PORT)]), child: null, kills: 0, restarts: 0 };
 const worker: Proc = { name: "worker", start: () => spawnGroup(["--import", "tsx", "scripts/worker.ts"]), child: null, kills: 0, restarts: 0 };
 
 function startProc(p: Proc) {

@@ -52,7 +52,9 @@ const nextBin = "node_modules/next/dist/bin/next";
 children.push(
   webProcesses > 1
     ? spawn(process.execPath, ["--import", "tsx", "scripts/next-cluster.ts", String(port), String(webProcesses)], { stdio: "inherit", env: process.env })
-    : spawn(process.execPath, [nextBin, mode, "-p", String(port)], { stdio: "inherit", env: process.env }),
+    : mode === "start"
+      ? spawn(process.execPath, ["--import", "tsx", "scripts/web-server.ts", String(port)], { stdio: "inherit", env: process.env })
+      : spawn(process.execPath, [nextBin, mode, "-p", String(port)], { stdio: "inherit", env: process.env }),
 );
 if (process.env.START_WORKER !== "false") {
   children.push(

@@ -1,5 +1,6 @@
-// Runs `next start` in N processes sharing one port (node:cluster: this primary accepts the
-// connections and hands them to the workers in turn). Started by scripts/launch.ts when
+// Runs the production web server (scripts/web-server.ts: Next.js and its fast lane) in N
+// processes sharing one port (node:cluster: this primary accepts the connections and hands them
+// to the workers in turn). Started by scripts/launch.ts when
 // WEB_CONCURRENCY > 1 in production mode; the sandbox servers and the worker stay single, in the
 // launcher. Usage: tsx scripts/next-cluster.ts <port> <processes>
 // If a worker dies the primary stops the others and exits with its code, so the launcher stops
@@ -12,8 +13,8 @@ if (!Number.isInteger(port) || !Number.isInteger(count) || count < 1) {
   process.exit(2);
 }
 
-// Workers run Next's own CLI (no tsx): the same process `next start` would be.
-cluster.setupPrimary({ exec: "node_modules/next/dist/bin/next", args: ["start", "-p", String(port)], execArgv: [] });
+// Each worker is the production web server: Next.js plus the fast lane (scripts/web-server.ts).
+cluster.setupPrimary({ exec: "scripts/web-server.ts", args: [String(port)], execArgv: ["--import", "tsx"] });
 let stopping = false;
 for (let i = 0; i < count; i++) cluster.fork();
 

@@ -85,7 +85,10 @@ export function rateLimitFor(override: number | null, e = env()): RateLimitConfi
   return { perSecond: perSecond / n, burst: Math.max(1, Math.floor((perSecond * ratio) / n)) };
 }
 
-const buckets = new TokenBuckets();
+// One set of buckets per process, even when this module is loaded twice in it (the production
+// server's fast lane imports route modules beside Next.js's own bundle: scripts/web-server.ts).
+const shared = globalThis as unknown as { __apiKeyBuckets?: TokenBuckets };
+const buckets = (shared.__apiKeyBuckets ??= new TokenBuckets());
 const decisions = new WeakMap<Request, RateDecision>();
 
 /**

@@ -9,7 +9,7 @@
 // configured rate (whole run, and the worst full second), the time from launch to the last send,
 // and checks that every recipient got exactly one message and was charged once.
 //
-// Flags: --recipients 100000 --mps 1000 --workers 1 --pg-port 54347 --keep
+// Flags: --recipients 100000 --mps 1000 --workers 1 --pg-port 54347 --keep --profile DIR
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -24,6 +24,8 @@ const { values: flags } = parseArgs({
     workers: { type: "string", default: "1" },
     "pg-port": { type: "string", default: process.env.E2E_PG_PORT ?? "54347" },
     keep: { type: "boolean", default: false },
+    // Writes a V8 CPU profile of each worker process into this directory (open in Chrome DevTools).
+    profile: { type: "string" },
   },
 });
 const N = Number(flags.recipients);
@@ -89,7 +91,8 @@ try {
 
   const workerEnv = { ...process.env, WORKER_JOBS: "campaigns.run,campaigns.sweep", GRAPH_API_TIMEOUT_MS: "30000" };
   for (let i = 0; i < WORKERS; i++) {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], { env: workerEnv, stdio: ["ignore", "ignore", "inherit"] });
+    const prof = flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(flags.profile)}`] : [];
+    const child = spawn(process.execPath, [...prof, "--import", "tsx", "scripts/worker.ts"], { env: workerEnv, stdio: ["ignore", "ignore", "inherit"] });
     children.push(child);
   }
   // Let the workers start (pg-boss polling) before the clock starts.

@@ -393,8 +393,8 @@ async function main() {
     console.log(`    ${label}: ${Math.round(n / sec)} requests/s, p50 ${fmt(pct(lat, 50), 2)} ms, server CPU ${Math.round(cpuUs)} µs/request (no database)`);
   };
   const floorAgent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  await floor("Next.js floor, GET verification", () => get(floorAgent, `/api/webhook?hub.mode=subscribe&hub.verify_token=${secrets.META_VERIFY_TOKEN}&hub.challenge=1`));
-  await floor("Next.js floor, POST refused at the signature (body read + HMAC)", () => post(floorAgent, sample, "sha256=" + "0".repeat(64)));
+  await floor("Next.js floor (GET verification, served by Next.js)", () => get(floorAgent, `/api/webhook?hub.mode=subscribe&hub.verify_token=${secrets.META_VERIFY_TOKEN}&hub.challenge=1`));
+  await floor("fast-lane floor (POST refused at the signature: body read + HMAC)", () => post(floorAgent, sample, "sha256=" + "0".repeat(64)));
   floorAgent.destroy();
   // The storing statement alone, called as the route calls it (withService + one INSERT ... ON CONFLICT).
   process.env.DATABASE_URL = runtime.databaseUrl;

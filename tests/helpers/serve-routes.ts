@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { sendWebResponse, toWebRequest } from "../../lib/http/node-adapter";
 
 // Route modules type their own params; any route's params object is accepted here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,29 +38,8 @@ export async function serveRoutes(routes: Record<string, RouteModule>): Promise<
       }
       const m = url.pathname.match(route.re)!;
       const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const body = chunks.length ? Buffer.concat(chunks) : undefined;
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) {
-        if (Array.isArray(v)) v.forEach((x) => headers.append(k, x));
-        else if (v !== undefined) headers.set(k, v);
-      }
-      const request = new Request(url, {
-        method: req.method,
-        headers,
-        body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
-      });
-      const response = await handler(request, { params: Promise.resolve(params) });
-      const outHeaders: Record<string, string | string[]> = {};
-      response.headers.forEach((v, k) => {
-        if (k !== "set-cookie") outHeaders[k] = v;
-      });
-      // Several Set-Cookie headers must stay separate (they cannot be joined with commas).
-      const setCookies = response.headers.getSetCookie();
-      if (setCookies.length) outHeaders["set-cookie"] = setCookies;
-      res.writeHead(response.status, outHeaders);
-      res.end(Buffer.from(await response.arrayBuffer()));
+      const request = await toWebRequest(req, url);
+      await sendWebResponse(res, await handler(request, { params: Promise.resolve(params) }));
     } catch (err) {
       res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { code: "internal", message: (err as Error).message } }));

@@ -1,0 +1,34 @@
+import type http from "node:http";
+
+// Node's http request/response <-> the Web Request/Response that route handlers take and return.
+// Used where route handlers are served without Next.js's router: the production server's fast lane
+// (scripts/web-server.ts) and the tests' route server (tests/helpers/serve-routes.ts).
+
+/** Reads the whole body and builds a Web Request for `url` (GET and HEAD carry no body). */
+export async function toWebRequest(req: http.IncomingMessage, url: URL | string): Promise<Request> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (Array.isArray(v)) v.forEach((x) => headers.append(k, x));
+    else if (v !== undefined) headers.set(k, v);
+  }
+  const bodyless = req.method === "GET" || req.method === "HEAD";
+  return new Request(url, { method: req.method, headers, body: bodyless || !chunks.length ? undefined : Buffer.concat(chunks) });
+}
+
+/** Writes a Web Response to `res`, after `baseHeaders` (the response's own headers win). */
+export async function sendWebResponse(res: http.ServerResponse, response: Response, baseHeaders: Record<string, string> = {}): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(baseHeaders)) out[k.toLowerCase()] = v;
+  response.headers.forEach((v, k) => {
+    if (k !== "set-cookie") out[k] = v;
+  });
+  // Several Set-Cookie headers must stay separate (they cannot be joined with commas).
+  const setCookies = response.headers.getSetCookie();
+  if (setCookies.length) out["set-cookie"] = setCookies;
+  out["content-length"] = String(body.length);
+  res.writeHead(response.status, out);
+  res.end(body);
+}
