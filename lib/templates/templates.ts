@@ -138,8 +138,8 @@ const CREATIONS_PER_HOUR = 100;
 
 /**
  * Meta refused a creation for the WABA's hourly limit: 429 saying when to come back. Meta does not
- * say when; the 100th most recent creation we stored for the WABA in the last hour leaves the
- * window at that time plus an hour. Templates made elsewhere (Meta's tools) are not in our rows, so
+ * say when; the 100th most recent creation made through us for the WABA in the last hour leaves
+ * the window at that time plus an hour. Templates made elsewhere (Meta's tools) are not in our rows, so
  * without 100 of ours the answer is the bound that always holds: an hour from now.
  */
 async function creationLimited(caller: OrgCaller, wabaId: string): Promise<ApiError> {
@@ -147,6 +147,9 @@ async function creationLimited(caller: OrgCaller, wabaId: string): Promise<ApiEr
     db.query<{ retry_at: Date }>(
       `select created_at + interval '1 hour' as retry_at from public.message_templates
        where org_id = $1 and waba_id = $2 and created_at > now() - interval '1 hour'
+         -- Rows a sync or a sandbox connection inserted (synced_at = created_at, one statement)
+         -- were not created at Meta then; ours have no synced_at, or a later one.
+         and (synced_at is null or synced_at > created_at)
        order by created_at desc offset $3 limit 1`,
       [caller.orgId, wabaId, CREATIONS_PER_HOUR - 1],
     ),
