@@ -104,8 +104,8 @@ export interface ConversationChannel {
 }
 
 /**
- * The channel a conversation goes on: the one of the contact's latest message (the number they
- * wrote to or we last wrote from), else the organization's default channel. The composer sends
+ * The channel a conversation goes on: the one of the contact's latest message on a connected channel
+ * (the number they wrote to or we last wrote from), else the organization's default channel. The composer sends
  * from it and its template picker lists only its WABA's templates (Meta refuses another WABA's).
  */
 export async function conversationChannel(db: Db, orgId: string, contactId: string): Promise<ConversationChannel | null> {
@@ -114,7 +114,7 @@ export async function conversationChannel(db: Db, orgId: string, contactId: stri
      where c.org_id = $2 and c.id = coalesce(
        (select m.channel_id from public.messages m
         where m.contact_id = $1 and m.org_id = $2 and m.channel_id is not null
-          and exists (select 1 from public.channels x where x.id = m.channel_id and x.org_id = $2)
+          and exists (select 1 from public.channels x where x.id = m.channel_id and x.org_id = $2 and x.status = 'connected')
         order by m.created_at desc, m.id desc limit 1),
        (select d.id from public.channels d where d.org_id = $2 and d.is_default))`,
     [contactId, orgId],

@@ -127,6 +127,10 @@ describe("inbox: the template picker lists only the conversation channel's WABA"
     });
     expect(wrong.status).toBe(404);
     expect(wrong.body!.error.code).toBe("template_not_found");
+
+    // Number B disconnected: the conversation falls back to the default number (A) and its WABA.
+    await withService((db) => db.query("update public.channels set status = 'disconnected' where id = $1", [b.id]));
+    expect((await api(`/api/inbox/conversations/${contactId}`, { cookie })).body!.channel).toMatchObject({ id: t.channel.id });
   });
 });
 
