@@ -186,7 +186,7 @@ export async function createTemplate(caller: OrgCaller, input: CreateTemplateInp
       template: { name: input.name, language: input.language, category: input.category, components: input.components },
     });
   } catch (err) {
-    if (err instanceof GraphApiError && (err.info.code === 80007 || err.info.code === 4)) throw await creationLimited(caller, access.wabaId);
+    if (err instanceof GraphApiError && err.info.code === 80007) throw await creationLimited(caller, access.wabaId);
     metaRefusal(err, "the template");
   }
   const status = (TEMPLATE_STATUSES as readonly string[]).includes(created.status) ? created.status : "PENDING";
