@@ -73,6 +73,7 @@ test("the inbox picker offers only the templates of the conversation channel's W
   const picker = page.getByLabel("Template", { exact: true });
   await expect(picker.locator("option", { hasText: "hello_world (en_US)" })).toHaveCount(1);
   await expect(picker.locator("option", { hasText: bName })).toHaveCount(0);
+  await picker.selectOption({ label: "hello_world (en_US)" });
   await page.screenshot({ path: `${OUT}/inbox-picker.png`, fullPage: true });
 });
 
@@ -94,5 +95,7 @@ test("over WhatsApp's 100 new templates per WABA per hour, the Templates page sa
   await expect(page.getByRole("alert").filter({ hasText: "WhatsApp allows 100 new templates per WhatsApp Business Account per hour" })).toContainText(
     /Try again after \d\d:\d\d UTC/,
   );
-  await page.screenshot({ path: `${OUT}/templates-rate-limit.png`, fullPage: true });
+  const form = page.locator("form", { has: page.getByRole("button", { name: "Submit for approval" }) });
+  await form.scrollIntoViewIfNeeded();
+  await form.screenshot({ path: `${OUT}/templates-rate-limit.png` });
 });
