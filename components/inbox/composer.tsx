@@ -8,6 +8,8 @@ import { formatPaise } from "@/lib/money/format";
 
 interface Props {
   toWaId: string;
+  /** The conversation's channel (lib/inbox conversationChannel): sends go from it; null = the default channel. */
+  channelId: string | null;
   windowOpen: boolean;
   optedOut: boolean;
   feePaise: number;
@@ -15,7 +17,7 @@ interface Props {
 }
 
 /** Sends through the real pipeline (POST /api/v1/messages), so the fee is charged exactly as for the API. */
-export function Composer({ toWaId, windowOpen, optedOut, feePaise, onSent }: Props) {
+export function Composer({ toWaId, channelId, windowOpen, optedOut, feePaise, onSent }: Props) {
   const [text, setText] = useState("");
   const [error, setError] = useState<{ message: string; code?: string }>();
   const [busy, setBusy] = useState(false);
@@ -37,7 +39,7 @@ export function Composer({ toWaId, windowOpen, optedOut, feePaise, onSent }: Pro
             conversation again, send an approved message template.
           </p>
         </div>
-        <TemplatePicker toWaId={toWaId} feePaise={feePaise} onSent={onSent} />
+        <TemplatePicker toWaId={toWaId} channelId={channelId} feePaise={feePaise} onSent={onSent} />
       </div>
     );
   }
@@ -51,7 +53,7 @@ export function Composer({ toWaId, windowOpen, optedOut, feePaise, onSent }: Pro
       const res = await fetch("/api/v1/messages", {
         method: "POST",
         headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
-        body: JSON.stringify({ to: `+${toWaId}`, type: "text", text: { body: text } }),
+        body: JSON.stringify({ to: `+${toWaId}`, ...(channelId ? { channel_id: channelId } : {}), type: "text", text: { body: text } }),
       });
       if (!res.ok) {
         const body = await res.json().catch(() => null);

@@ -127,6 +127,7 @@ export function Inbox({ feePaise }: { feePaise: number }) {
             <ThreadView thread={thread.data} onBack={() => select(undefined)} />
             <Composer
               toWaId={thread.data.contact.wa_id}
+              channelId={thread.data.channel?.id ?? null}
               windowOpen={thread.data.window.open}
               optedOut={thread.data.contact.opted_out}
               feePaise={feePaise}

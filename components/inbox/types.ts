@@ -21,6 +21,8 @@ export interface ThreadMessage {
 export interface Thread {
   contact: Conversation["contact"] & { phone_e164: string | null };
   window: { open: boolean; expires_at: string | null };
+  /** The channel the conversation goes on (the composer sends from it); null without any channel. */
+  channel: { id: string; waba_id: string; display_phone_number: string | null; status: string } | null;
   data: ThreadMessage[];
   has_more: boolean;
 }

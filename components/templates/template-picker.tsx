@@ -3,11 +3,10 @@
 import Link from "next/link";
 import { useState } from "react";
 import useSWR from "swr";
-import { fetcher } from "@/components/settings/api";
 import { Button, Field, Input } from "@/components/ui";
 import { formatPaise } from "@/lib/money/format";
 import { TemplatePreview } from "./preview";
-import { variableCount, type TemplateView } from "./types";
+import { fetchAllTemplates, variableCount, type TemplateView } from "./types";
 
 const selectClass = "w-full rounded-lg border border-border bg-surface px-3 py-2 text-sm";
 
@@ -33,8 +32,12 @@ function sendComponents(t: TemplateView, header: string[], body: string[], butto
  * The inbox's answer to a closed 24-hour window: pick an approved template, fill in its
  * variables, see it as the customer will, and send it through POST /api/v1/messages (type template).
  */
-export function TemplatePicker({ toWaId, feePaise, onSent }: { toWaId: string; feePaise: number; onSent: () => void }) {
-  const { data, error, isLoading } = useSWR<{ data: TemplateView[] }>("/api/v1/templates?status=APPROVED", fetcher);
+export function TemplatePicker({ toWaId, channelId, feePaise, onSent }: { toWaId: string; channelId: string | null; feePaise: number; onSent: () => void }) {
+  // Only the conversation channel's WABA: Meta refuses a template of another WABA.
+  const { data, error, isLoading } = useSWR<{ data: TemplateView[] }>(
+    channelId ? `/api/v1/templates?status=APPROVED&channel_id=${channelId}` : null,
+    fetchAllTemplates,
+  );
   const [id, setId] = useState("");
   const [header, setHeader] = useState<string[]>([]);
   const [body, setBody] = useState<string[]>([]);
@@ -80,6 +83,7 @@ export function TemplatePicker({ toWaId, feePaise, onSent }: { toWaId: string; f
         body: JSON.stringify({
           to: `+${toWaId}`,
           type: "template",
+          ...(channelId ? { channel_id: channelId } : {}),
           template: { name: t.name, language: { code: t.language }, components: sendComponents(t, header, body, buttons, media) },
         }),
       });
@@ -97,12 +101,19 @@ export function TemplatePicker({ toWaId, feePaise, onSent }: { toWaId: string; f
     }
   }
 
+  if (!channelId) {
+    return (
+      <p className="text-sm text-muted">
+        No WhatsApp number to send from. <Link href="/channels" className="underline">Connect a channel</Link> first.
+      </p>
+    );
+  }
   if (isLoading) return <div className="h-10 animate-pulse rounded-lg bg-surface" aria-busy="true" />;
   if (error) return <p role="alert" className="text-sm text-danger">Could not load templates: {error.message}</p>;
   if (!templates.length) {
     return (
       <p className="text-sm text-muted">
-        No approved templates yet. <Link href="/templates" className="underline">Create one under Templates</Link>; Meta reviews it first.
+        No approved templates for this number&apos;s WhatsApp Business Account yet. <Link href="/templates" className="underline">Create one under Templates</Link>; Meta reviews it first.
       </p>
     );
   }

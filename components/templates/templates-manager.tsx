@@ -2,10 +2,10 @@
 
 import { useState } from "react";
 import useSWR from "swr";
-import { api, fetcher, RequestError } from "@/components/settings/api";
+import { api, RequestError } from "@/components/settings/api";
 import { Badge, Button, Card, EmptyState, Field, Input } from "@/components/ui";
 import { TemplatePreview } from "./preview";
-import { variableCount, type TemplateComponentView, type TemplateView } from "./types";
+import { fetchAllTemplates, variableCount, type TemplateComponentView, type TemplateView } from "./types";
 
 const STATUS_TONE: Record<string, "success" | "warning" | "danger" | "neutral"> = {
   APPROVED: "success",
@@ -246,7 +246,7 @@ function bodyText(t: TemplateView) {
 
 export function TemplatesManager({ canEdit }: { canEdit: boolean }) {
   // Poll while anything waits for Meta's verdict, so PENDING turns APPROVED without a reload.
-  const { data, error, isLoading, mutate } = useSWR<{ data: TemplateView[] }>("/api/v1/templates", fetcher, {
+  const { data, error, isLoading, mutate } = useSWR<{ data: TemplateView[] }>("/api/v1/templates", fetchAllTemplates, {
     refreshInterval: (latest) => (latest?.data.some((t) => t.status === "PENDING") ? 1500 : 30_000),
   });
   const [notice, setNotice] = useState<string>();

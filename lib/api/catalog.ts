@@ -236,10 +236,11 @@ export const operations: Operation[] = [
     path: "/api/v1/templates",
     operationId: "listTemplates",
     tag: "Templates",
-    summary: "List message templates (filter by status, name or channel's WABA)",
-    description: "Deleted templates are left out unless status=DELETED is asked for.",
+    summary: "List message templates (filter by status, name, WABA or channel's WABA)",
+    description:
+      "By name, then language. Deleted templates are left out unless status=DELETED is asked for. `limit` per page (default 50, at most 200); pass `next_cursor` as `cursor` for the next page; it is null on the last page. A cursor this route did not return gets 400 invalid_cursor.",
     query: listTemplatesQuerySchema,
-    responses: { 200: { description: "The templates", schema: z.object({ data: z.array(template) }) } },
+    responses: { 200: { description: "A page of templates", schema: list(template) } },
   },
   {
     method: "post",
@@ -255,6 +256,11 @@ export const operations: Operation[] = [
       403: { description: "Agents cannot manage templates" },
       409: { description: "A template with this name and language exists" },
       422: { description: "No connected channel, or Meta refused the template" },
+      429: {
+        description:
+          "template_creation_limited: WhatsApp allows 100 new templates per WhatsApp Business Account per hour (or this API key's own rate limit, rate_limited); retry after Retry-After seconds when given",
+        headers: { "Retry-After": "Seconds until a new template can be created, when known" },
+      },
     },
   },
   {

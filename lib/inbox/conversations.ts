@@ -96,6 +96,32 @@ export const threadQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+export interface ConversationChannel {
+  id: string;
+  waba_id: string;
+  display_phone_number: string | null;
+  status: string;
+}
+
+/**
+ * The channel a conversation goes on: the one of the contact's latest message on a connected channel
+ * (the number they wrote to or we last wrote from), else the organization's default channel. The composer sends
+ * from it and its template picker lists only its WABA's templates (Meta refuses another WABA's).
+ */
+export async function conversationChannel(db: Db, orgId: string, contactId: string): Promise<ConversationChannel | null> {
+  const { rows } = await db.query<ConversationChannel>(
+    `select c.id, c.waba_id, c.display_phone_number, c.status from public.channels c
+     where c.org_id = $2 and c.id = coalesce(
+       (select m.channel_id from public.messages m
+        where m.contact_id = $1 and m.org_id = $2 and m.channel_id is not null
+          and exists (select 1 from public.channels x where x.id = m.channel_id and x.org_id = $2 and x.status = 'connected')
+        order by m.created_at desc, m.id desc limit 1),
+       (select d.id from public.channels d where d.org_id = $2 and d.is_default))`,
+    [contactId, orgId],
+  );
+  return rows[0] ?? null;
+}
+
 /** A contact's thread, oldest first within the page; `before` pages back in time. 404 for a contact not visible. */
 export async function getThread(db: Db, orgId: string, contactId: string, q: z.infer<typeof threadQuerySchema>) {
   if (!z.string().uuid().safeParse(contactId).success) throw new ApiError(404, "not_found", "No such conversation.");
@@ -111,6 +137,7 @@ export async function getThread(db: Db, orgId: string, contactId: string, q: z.i
      order by created_at desc, id desc limit $4`,
     [contactId, orgId, q.before ?? null, q.limit + 1],
   );
+  const channel = await conversationChannel(db, orgId, contactId);
   const more = rows.length > q.limit;
   const page = rows.slice(0, q.limit).reverse();
   const c = contact.rows[0];
@@ -118,6 +145,7 @@ export async function getThread(db: Db, orgId: string, contactId: string, q: z.i
   return {
     contact: { id: c.id, wa_id: c.wa_id, phone_e164: c.phone_e164, name: c.name, profile_name: c.profile_name, opted_out: c.opted_out, tags: c.tags },
     window: { open: Boolean(expiresAt && expiresAt.getTime() > Date.now()), expires_at: expiresAt },
+    channel,
     data: page.map(({ error_code, error_title, ...m }) => ({
       ...m,
       error: error_code !== null || error_title !== null ? { code: error_code, title: error_title } : null,

@@ -4,7 +4,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { signMetaPayload } from "../whatsapp/signature";
 import { inboundTextPayload, statusPayload, templateStatusPayload, type StatusName } from "../whatsapp/webhook-payloads";
-import { reviewTemplate, SANDBOX_STOCK_TEMPLATES, sandboxTemplateId, type SandboxTemplate } from "./templates";
+import {
+  reviewTemplate,
+  SANDBOX_STOCK_TEMPLATES,
+  sandboxTemplateId,
+  TEMPLATE_CREATION_LIMITED,
+  TEMPLATE_CREATION_WINDOW_MS,
+  TEMPLATE_CREATIONS_PER_HOUR,
+  type SandboxTemplate,
+} from "./templates";
 
 // The sandbox Graph API: Meta's Cloud API endpoints this product calls, served over real HTTP
 // (plain node:http) so the live Graph client is what talks to it. It answers sends like Meta,
@@ -48,6 +56,8 @@ export interface SandboxState {
   webhookDeliveries: { ok: number; failed: number };
   /** Message templates by WABA id (each WABA starts with SANDBOX_STOCK_TEMPLATES, approved). */
   templates: Map<string, SandboxTemplate[]>;
+  /** When each WABA created templates within the last hour (ms since epoch, oldest first): Meta's 100 an hour. */
+  templateCreations: Map<string, number[]>;
 }
 
 export interface SandboxGraphOptions {
@@ -133,7 +143,7 @@ function displayFor(phoneNumberId: string): string {
 export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promise<SandboxGraphServer> {
   const maxSent = opts.maxSent ?? 5000;
   const delay = opts.statusDelayMs ?? 300;
-  const state: SandboxState = { calls: {}, sent: [], issuedTokens: new Set(), webhookDeliveries: { ok: 0, failed: 0 }, templates: new Map() };
+  const state: SandboxState = { calls: {}, sent: [], issuedTokens: new Set(), webhookDeliveries: { ok: 0, failed: 0 }, templates: new Map(), templateCreations: new Map() };
   const reviewMs = opts.templateReviewMs ?? 1000;
   if (opts.templatesFile && existsSync(opts.templatesFile)) {
     try {
@@ -442,6 +452,16 @@ export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promis
       if (list.some((t) => t.name === name && t.language === language)) {
         return graphError(res, 400, { code: 100, subcode: 2388024, message: "(#100) Content in this language already exists" });
       }
+      // Meta's limit: 100 creations per WABA in any moving hour.
+      const since = Date.now() - TEMPLATE_CREATION_WINDOW_MS;
+      const created = (state.templateCreations.get(waba) ?? []).filter((at) => at > since);
+      state.templateCreations.set(waba, created);
+      if (created.length >= TEMPLATE_CREATIONS_PER_HOUR) {
+        count("templates_create_limited");
+        const { http: status, ...e } = TEMPLATE_CREATION_LIMITED;
+        return graphError(res, status, e);
+      }
+      created.push(Date.now());
       const t: SandboxTemplate = { id: String(10n ** 14n + BigInt(randomInt(2 ** 47))), name, language, category: category as SandboxTemplate["category"], status: "PENDING", components: body.components as Array<Record<string, unknown>> };
       list.push(t);
       saveTemplates();
@@ -468,6 +488,7 @@ export async function startSandboxGraphServer(opts: SandboxGraphOptions): Promis
     state.sent = [];
     state.issuedTokens.clear();
     state.webhookDeliveries = { ok: 0, failed: 0 };
+    state.templateCreations.clear();
     pairLimited.clear();
     queue = [];
   }

@@ -39,6 +39,21 @@ export const SANDBOX_STOCK_TEMPLATES: ReadonlyArray<Omit<SandboxTemplate, "id" |
   },
 ];
 
+/** Meta lets a WABA create at most this many templates in any moving hour (REFERENCE.md, Templates). */
+export const TEMPLATE_CREATIONS_PER_HOUR = 100;
+export const TEMPLATE_CREATION_WINDOW_MS = 3_600_000;
+
+/**
+ * What the sandbox answers the creation over the limit: Meta's WABA rate-limit error (code 80007,
+ * REFERENCE.md "Error codes"), HTTP 400 as Graph answers rate limits, with the limit in the details.
+ */
+export const TEMPLATE_CREATION_LIMITED = {
+  http: 400,
+  code: 80007,
+  message: "(#80007) Rate limit issues",
+  details: `The WhatsApp Business Account has reached its limit of ${TEMPLATE_CREATIONS_PER_HOUR} message template creations per hour.`,
+} as const;
+
 /** Meta's template ids are numeric; the sandbox derives stock ids from the WABA so they are stable. */
 export function sandboxTemplateId(wabaId: string, name: string, language: string): string {
   const h = createHash("sha256").update(`${wabaId}\n${name}\n${language}`).digest();

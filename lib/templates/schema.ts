@@ -154,6 +154,10 @@ export const listTemplatesQuerySchema = z.object({
   status: z.preprocess(upper, z.enum(TEMPLATE_STATUSES)).optional(),
   name: z.string().trim().max(512).optional(),
   channel_id: z.string().uuid("channel_id must be a channel id (uuid)").optional(),
+  waba_id: z.string().trim().regex(/^\d{1,32}$/, "waba_id must be a WhatsApp Business Account id (digits)").optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(2000).optional(),
 });
+export type ListTemplatesQuery = z.input<typeof listTemplatesQuerySchema>;
 
 export const syncTemplatesSchema = z.object({ channel_id: z.string().uuid("channel_id must be a channel id (uuid)").optional() }).default({});

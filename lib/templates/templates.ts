@@ -41,22 +41,48 @@ const notFound = () => new ApiError(404, "template_not_found", "No template with
 /** Sync pages at most this many (100 templates each): a WABA holds at most a few thousand. */
 const MAX_PAGES = 100;
 
+function encodeCursor(t: Template): string {
+  return Buffer.from(JSON.stringify([t.name, t.language, t.id])).toString("base64url");
+}
+function decodeCursor(c: string): [string, string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(c, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "string") && UUID.safeParse(v[2]).success) {
+      return [v[0] as string, v[1] as string, v[2] as string];
+    }
+  } catch {
+    // fall through
+  }
+  throw new ApiError(400, "invalid_cursor", "cursor is not valid; pass next_cursor from the previous page unchanged, or start again without it.");
+}
+
+/**
+ * The organization's templates by name, language (and id), `limit` per page with an opaque cursor
+ * for the next (as the other list routes). Filters: status (DELETED only when asked for), a name
+ * fragment, one WABA (by waba_id, or by channel_id: that channel's WABA).
+ */
 export async function listTemplates(
   db: Db,
   orgId: string,
-  q: { status?: TemplateStatus; name?: string; channel_id?: string } = {},
-): Promise<Template[]> {
+  q: { status?: TemplateStatus; name?: string; channel_id?: string; waba_id?: string; limit?: number; cursor?: string } = {},
+): Promise<{ data: Template[]; next_cursor: string | null }> {
+  const limit = q.limit ?? 50;
+  const after = q.cursor ? decodeCursor(q.cursor) : null;
   const { rows } = await db.query<Template>(
     `select ${COLUMNS} from public.message_templates t
      where org_id = $1
        and (case when $2::text is null then status <> 'DELETED' else status = $2 end)
        and ($3::text is null or position(lower($3) in name) > 0)
        and ($4::uuid is null or waba_id = (select waba_id from public.channels where id = $4 and org_id = $1))
-     order by name, language
-     limit 1000`,
-    [orgId, q.status ?? null, q.name ?? null, q.channel_id ?? null],
+       and ($5::text is null or waba_id = $5)
+       and ($6::text is null or (name, language, id) > ($6, $7, $8::uuid))
+     order by name, language, id
+     limit $9`,
+    [orgId, q.status ?? null, q.name ?? null, q.channel_id ?? null, q.waba_id ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
   );
-  return rows;
+  const data = rows.slice(0, limit);
+  const last = data.at(-1);
+  return { data, next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
 }
 
 export async function getTemplate(db: Db, orgId: string, id: string): Promise<Template> {
@@ -107,6 +133,39 @@ function metaRefusal(err: unknown, doing: string): never {
   throw new ApiError(422, "meta_rejected", `Meta refused ${doing}: ${i.title}${i.details ? ` (${i.details})` : ""}`, { meta_code: i.code ?? null });
 }
 
+/** Meta's limit on template creations per WABA in a moving hour (REFERENCE.md, Templates). */
+const CREATIONS_PER_HOUR = 100;
+
+/**
+ * Meta refused a creation for the WABA's hourly limit: 429 saying when to come back. Meta does not
+ * say when; the 100th most recent creation made through us for the WABA in the last hour leaves
+ * the window at that time plus an hour. Templates made elsewhere (Meta's tools) are not in our rows, so
+ * without 100 of ours the answer is the bound that always holds: an hour from now.
+ */
+async function creationLimited(caller: OrgCaller, wabaId: string): Promise<ApiError> {
+  const { rows } = await withCaller(caller, (db) =>
+    db.query<{ retry_at: Date }>(
+      `select created_at + interval '1 hour' as retry_at from public.message_templates
+       where org_id = $1 and waba_id = $2 and created_at > now() - interval '1 hour'
+         -- Rows a sync or a sandbox connection inserted (synced_at = created_at, one statement)
+         -- were not created at Meta then; ours have no synced_at, or a later one.
+         and (synced_at is null or synced_at > created_at)
+       order by created_at desc offset $3 limit 1`,
+      [caller.orgId, wabaId, CREATIONS_PER_HOUR - 1],
+    ),
+  );
+  const now = Date.now();
+  const retryAt = new Date(Math.min(Math.max(rows[0]?.retry_at.getTime() ?? Infinity, now + 1000), now + 3_600_000));
+  const retryAfter = Math.ceil((retryAt.getTime() - now) / 1000);
+  const hhmm = new Date(Math.ceil(retryAt.getTime() / 60_000) * 60_000).toISOString().slice(11, 16);
+  return new ApiError(
+    429,
+    "template_creation_limited",
+    `WhatsApp allows ${CREATIONS_PER_HOUR} new templates per WhatsApp Business Account per hour, and this account has reached it. Try again after ${hhmm} UTC; nothing was created.`,
+    { waba_id: wabaId, retry_at: retryAt.toISOString(), retry_after_seconds: retryAfter },
+  );
+}
+
 /** Creates a template at Meta, then stores it (PENDING until the status webhook or a sync). */
 export async function createTemplate(caller: OrgCaller, input: CreateTemplateInput): Promise<Template> {
   const access = await wabaAccess(caller.orgId, { channelId: input.channel_id });
@@ -127,6 +186,7 @@ export async function createTemplate(caller: OrgCaller, input: CreateTemplateInp
       template: { name: input.name, language: input.language, category: input.category, components: input.components },
     });
   } catch (err) {
+    if (err instanceof GraphApiError && err.info.code === 80007) throw await creationLimited(caller, access.wabaId);
     metaRefusal(err, "the template");
   }
   const status = (TEMPLATE_STATUSES as readonly string[]).includes(created.status) ? created.status : "PENDING";

@@ -121,8 +121,11 @@ describe("templates API", () => {
     expect(res.status).toBe(200);
     expect(res.body!.data).toEqual([{ waba_id: t.channel.waba_id, fetched: 232, pages: 3, deleted: 0 }]);
     expect(graph.state.calls.templates_list).toBe(before + 3);
-    const all = await api("/api/v1/templates?name=bulk", { key: t.apiKey });
-    expect(all.body!.data).toHaveLength(230);
+    const all = await api("/api/v1/templates?name=bulk&limit=200", { key: t.apiKey });
+    expect(all.body!.data).toHaveLength(200);
+    const rest = await api(`/api/v1/templates?name=bulk&limit=200&cursor=${all.body!.next_cursor}`, { key: t.apiKey });
+    expect(rest.body).toMatchObject({ next_cursor: null });
+    expect(rest.body!.data).toHaveLength(30);
     // The stock rows kept their ids (no duplicates), and a second sync changes nothing.
     const again = await api("/api/v1/templates/sync", { key: t.apiKey, body: { channel_id: t.channel.id } });
     expect(again.body!.data[0]).toMatchObject({ fetched: 232, deleted: 0 });
@@ -130,7 +133,10 @@ describe("templates API", () => {
     graph.state.templates.set(t.channel.waba_id, list.filter((x) => !["bulk_000", "bulk_001"].includes(x.name)));
     const third = await api("/api/v1/templates/sync", { key: t.apiKey, method: "POST" });
     expect(third.body!.data[0]).toMatchObject({ fetched: 230, deleted: 2 });
-    expect((await api("/api/v1/templates?name=bulk", { key: t.apiKey })).body!.data).toHaveLength(228);
+    const head = await api("/api/v1/templates?name=bulk&limit=200", { key: t.apiKey });
+    const tail = await api(`/api/v1/templates?name=bulk&limit=200&cursor=${head.body!.next_cursor}`, { key: t.apiKey });
+    expect(head.body!.data.length + tail.body!.data.length).toBe(228);
+    expect(head.body!.data[0].name).toBe("bulk_002");
     const gone = await api("/api/v1/templates?status=deleted", { key: t.apiKey });
     expect(gone.body!.data.map((x: { name: string }) => x.name)).toEqual(["bulk_000", "bulk_001"]);
   });
