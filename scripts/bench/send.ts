@@ -1,6 +1,6 @@
 // npm run bench:send — billed sends per second through the production build.
 //
-// Starts `next start` through the launcher (scripts/launch.ts) on its own DATA_DIR and ports, with
+// Starts the production server (`npm start`) through the launcher (scripts/launch.ts) on its own DATA_DIR and ports, with
 // the sandbox Graph API (status webhooks off: this measures sends), creates tenants with wallets,
 // sandbox channels, API keys and contacts inside the 24-hour window, then fires
 // POST /api/v1/messages at a saturating concurrency: first spread over many tenants, then all on
