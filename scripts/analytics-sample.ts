@@ -79,10 +79,10 @@ try {
                      and (private.wallet_refund('msg:' || c.id, null, 'Refund: message not sent')).ok as refunded
          from charged c
        )
-       insert into public.messages (id, org_id, channel_id, direction, type, status, text, fee_paise, debit_transaction_id,
+       insert into public.messages (id, org_id, channel_id, direction, type, status, text, fee_paise,
                                     refunded, created_at, sent_at, delivered_at, read_at, failed_at)
        select id, $1, channel_id, direction, 'text', status, 'Sample message', case when direction = 'outbound' then 20 else 0 end,
-              debit_id, coalesce(refunded, false), least(created_at, now()),
+              coalesce(refunded, false), least(created_at, now()),
               case when status in ('sent', 'delivered', 'read') then least(created_at, now()) end,
               case when status in ('delivered', 'read') then least(created_at, now()) end,
               case when status = 'read' then least(created_at, now()) end,

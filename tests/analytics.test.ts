@@ -396,7 +396,6 @@ describe("the rollup's keys", () => {
     // first with that trigger off, in a transaction that is rolled back afterwards.
     await asOwnerRolledBack(async (db) => {
       await db.query("set local session_replication_role = replica");
-      await db.query("update public.messages set debit_transaction_id = null where org_id = $1", [o.orgId]);
       await db.query("delete from public.wallet_transactions where org_id = $1", [o.orgId]);
       await db.query("set local session_replication_role = origin");
       await db.query("delete from public.organizations where id = $1", [o.orgId]);

@@ -14,8 +14,8 @@
 --      contact and the `pending` message row (private.send_record).
 --   B. per organization, in uuid order (so concurrent batches never wait on each other in a
 --      cycle): ONE conditional UPDATE of the wallet for the batch's total, the ledger rows (ids
---      and balance_after taken under the lock, so the ledger stays a serial history), the
---      messages' debit_transaction_id (a HOT update), and at most one low-balance notice.
+--      and balance_after taken under the lock, so the ledger stays a serial history; each names
+--      its message), and at most one low-balance notice.
 -- Only B holds the lock, until commit.
 --
 -- If the wallet no longer covers the total when B takes the lock (a concurrent debit between the
@@ -80,7 +80,7 @@ begin
     r.error_code := v_existing.error_code;
     r.error_title := v_existing.error_title;
     r.refunded := v_existing.refunded;
-    select t.balance_after_paise into r.balance_paise from public.wallet_transactions t where t.id = v_existing.debit_transaction_id;
+    select t.balance_after_paise into r.balance_paise from public.wallet_transactions t where t.reference = 'msg:' || v_existing.id::text;
     if r.balance_paise is null then
       select w.balance_paise into r.balance_paise from public.wallets w where w.org_id = p_org;
     end if;
@@ -137,7 +137,7 @@ $$;
 -- Writes a checked message: its contact when it has none yet (only a message that goes out creates
 -- one), then the `pending` row, already claimed for attempt 1 (if the process dies from here on,
 -- the Graph call may have happened, and the worker refunds rather than risk a second delivery).
--- debit_transaction_id is set in phase B. Returns the contact id.
+-- Its debit (phase B) names it: wallet_transactions.message_id, reference msg:<id>. Returns the contact id.
 create function private.send_record(
   p_id uuid,
   p_org uuid,
@@ -290,8 +290,6 @@ begin
         from unnest(v_fees, v_afters, v_ids) with ordinality as x(fee, after, mid, ord)
        order by x.ord
       returning id, message_id
-    ), upd as (
-      update public.messages m set debit_transaction_id = ins.id from ins where m.id = ins.message_id
     )
     select ins.id into v_tx from ins where ins.message_id = v_cross;
 
@@ -325,10 +323,39 @@ begin
 end
 $$;
 
--- Phase B ties each message to its debit with an UPDATE of debit_transaction_id alone: no index
--- covers it and no trigger watches it, so with room on the page it is a HOT update (no index
--- writes) under the wallet lock. Leave that room on the pages new messages go to.
-alter table public.messages set (fillfactor = 90);
+-- A message and its debit are tied by the ledger row (message_id, and reference msg:<message id>,
+-- unique). messages.debit_transaction_id repeated that link from the other side; keeping it meant
+-- an UPDATE of every message row after its debit (a second row version, all eight indexes: a
+-- message row has no room for a HOT update on its page) under the wallet lock. It goes; the one
+-- function that read it (send_fail) now refunds by reference, which answers not_found (nothing to
+-- refund) for a message that was never charged, exactly as the null check did.
+alter table public.messages drop column debit_transaction_id;
+
+create or replace function private.send_fail(p_message uuid, p_code integer, p_title text, p_refund boolean)
+returns table (applied boolean, refunded boolean, balance_paise bigint)
+language plpgsql set search_path = '' as $$
+declare
+  v_msg record;
+  v_refund private.wallet_result;
+  v_refunded boolean := false;
+begin
+  select m.id, m.org_id into v_msg
+    from public.messages m where m.id = p_message and m.status = 'pending' for update;
+  if not found then
+    return query select false, coalesce((select m.refunded from public.messages m where m.id = p_message), false),
+      (select w.balance_paise from public.wallets w join public.messages m on m.org_id = w.org_id where m.id = p_message);
+    return;
+  end if;
+  if p_refund then
+    v_refund := private.wallet_refund('msg:' || p_message::text, null, 'Refund: message not sent');
+    v_refunded := v_refund.ok;
+  end if;
+  update public.messages m set status = 'failed', failed_at = now(), error_code = p_code, error_title = p_title,
+    refunded = v_refunded, attempt_started_at = null, next_attempt_at = null, updated_at = now()
+    where m.id = p_message;
+  return query select true, v_refunded, (select w.balance_paise from public.wallets w where w.org_id = v_msg.org_id);
+end
+$$;
 
 -- The single-message function is replaced by the batch function (a batch of one).
 drop function private.send_prepare(uuid, uuid, text, text, text, text, jsonb, text, text, uuid, text, integer);

@@ -28,16 +28,14 @@ export async function sendMessage(
 ): Promise<string> {
   const fee = m.feePaise ?? 20;
   const id = randomUUID();
-  let debitId: number | null = null;
   if (fee > 0) {
     const d = await debit(db, { orgId: m.orgId, amountPaise: fee, reference: `msg:${id}`, messageId: id });
     if (!d.ok) throw new Error(`debit failed: ${d.status}`);
-    debitId = d.transactionId;
   }
   await db.query(
-    `insert into public.messages (id, org_id, channel_id, direction, type, status, fee_paise, debit_transaction_id, created_at)
-     values ($1, $2, $3, 'outbound', 'text', 'pending', $4, $5, $6)`,
-    [id, m.orgId, m.channelId, fee, debitId, m.createdAt],
+    `insert into public.messages (id, org_id, channel_id, direction, type, status, fee_paise, created_at)
+     values ($1, $2, $3, 'outbound', 'text', 'pending', $4, $5)`,
+    [id, m.orgId, m.channelId, fee, m.createdAt],
   );
   const steps = m.status === "failed" ? ["sent", "failed"] : PATH.slice(1, PATH.indexOf(m.status) + 1);
   for (const s of steps) await db.query("update public.messages set status = $2, updated_at = now() where id = $1", [id, s]);

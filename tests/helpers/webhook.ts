@@ -75,7 +75,6 @@ export async function makeOutbound(
       const { debit, references } = await import("../../lib/wallet/wallet");
       const r = await debit(db, { orgId: org.orgId, amountPaise: opts.feePaise ?? 20, reference: references.messageDebit(messageId), messageId });
       if (!r.ok) throw new Error(`test debit failed: ${r.status}`);
-      await db.query("update public.messages set debit_transaction_id = $2 where id = $1", [messageId, r.transactionId]);
     }
     return { messageId, wamid: id, to: opts.to ?? waId() };
   });

@@ -39,7 +39,6 @@ describe("sending charges the wallet exactly once", () => {
     expect(res.body!.wamid).toMatch(/^wamid\./);
     const row = await messageRow(res.body!.id);
     expect(row).toMatchObject({ status: "sent", wamid: res.body!.wamid, fee_paise: 20, refunded: false, source: "api", direction: "outbound" });
-    expect(row.debit_transaction_id).not.toBeNull();
     expect(await balance(t.orgId)).toBe(980);
     const l = await ledger(t.orgId);
     expect(l.filter((x) => x.kind === "debit")).toEqual([{ kind: "debit", amount_paise: -20, reference: `msg:${res.body!.id}`, message_id: res.body!.id }]);
@@ -300,18 +299,17 @@ describe("crash reconciliation", () => {
     const contactId = await makeContact(t.orgId, to.slice(1));
     return withService(async (db) => {
       const id = randomUUID();
-      const d = await db.query<{ transaction_id: number }>("select transaction_id from private.wallet_debit($1, 20, $2, 'Message fee', $3)", [t.orgId, `msg:${id}`, id]);
+      await db.query("select private.wallet_debit($1, 20, $2, 'Message fee', $3)", [t.orgId, `msg:${id}`, id]);
       await db.query(
         `insert into public.messages (id, org_id, channel_id, contact_id, direction, type, status, text, content, fee_paise,
-           debit_transaction_id, source, attempts, attempt_started_at, next_attempt_at, created_at)
-         values ($1, $2, $3, $4, 'outbound', 'text', 'pending', 'stranded', $5, 20, $6, 'api', $7, $8, now() - interval '1 second', now() - interval '2 minutes')`,
+           source, attempts, attempt_started_at, next_attempt_at, created_at)
+         values ($1, $2, $3, $4, 'outbound', 'text', 'pending', 'stranded', $5, 20, 'api', $6, $7, now() - interval '1 second', now() - interval '2 minutes')`,
         [
           id,
           t.orgId,
           t.channel.id,
           contactId,
           { to: to.slice(1), type: "text", text: { body: "stranded" } },
-          d.rows[0].transaction_id,
           opts.attempted ? 1 : 0,
           opts.attempted ? new Date(Date.now() - 120_000) : null,
         ],
@@ -467,9 +465,8 @@ describe("sends prepared together in one transaction", () => {
     expect(await balance(t.orgId)).toBe(1000 - 12 * 20);
     const rows = await withService(async (db) =>
       (
-        await db.query<{ id: string; amount_paise: string; balance_after_paise: string; message_id: string | null; debit_of: string | null }>(
-          `select t.id, t.amount_paise, t.balance_after_paise, t.message_id,
-                  (select m.debit_transaction_id::text from public.messages m where m.id = t.message_id) as debit_of
+        await db.query<{ id: string; amount_paise: string; balance_after_paise: string; message_id: string | null; reference: string }>(
+          `select t.id, t.amount_paise, t.balance_after_paise, t.message_id, t.reference
              from public.wallet_transactions t where t.org_id = $1 order by t.id`,
           [t.orgId],
         )
@@ -479,7 +476,7 @@ describe("sends prepared together in one transaction", () => {
     for (const r of rows) {
       running += Number(r.amount_paise);
       expect(Number(r.balance_after_paise)).toBe(running);
-      if (r.message_id) expect(r.debit_of).toBe(String(r.id));
+      if (r.message_id) expect(r.reference).toBe(`msg:${r.message_id}`);
     }
     const debits = rows.filter((r) => r.message_id);
     expect(debits).toHaveLength(12);
