@@ -52,7 +52,7 @@ test("an unauthenticated API call gets a JSON 401, not a page", async ({ request
   expect(body.error.code).toBe("unauthorized");
 });
 
-test("the fast lane answers like the routes: a signed Meta webhook is stored once, a bad signature and a bad API key are refused", async ({ request }) => {
+test("the fast lane answers like the routes: a signed Meta webhook is stored once; a bad signature, a body over 3 MB and a bad API key are refused", async ({ request }) => {
   const raw = JSON.stringify(
     inboundTextPayload({ phoneNumberId: "100000000000001", displayPhoneNumber: "+91 90000 00001" }, { from: "919000000123", wamid: `wamid.e2e-${Date.now()}`, text: "hi" }),
   );
@@ -65,6 +65,10 @@ test("the fast lane answers like the routes: a signed Meta webhook is stored onc
   const forged = await post(signMetaPayload(raw, "not-the-app-secret"));
   expect(forged.status()).toBe(401);
   expect((await forged.json()).error.code).toBe("invalid_signature");
+
+  const huge = await request.post("/api/webhook", { headers: { "content-type": "application/json" }, data: "x".repeat(3 * 1024 * 1024 + 1) });
+  expect(huge.status()).toBe(413);
+  expect((await huge.json()).error.code).toBe("payload_too_large");
 
   const send = await request.post("/api/v1/messages", { headers: { authorization: "Bearer wk_not_a_key" }, data: { to: "+919000000123", type: "text", text: { body: "x" } } });
   expect(send.status()).toBe(401);

@@ -19,6 +19,8 @@ Object.assign(process.env, { NODE_ENV: "production" });
 const { default: next } = await import("next");
 const { securityHeaders } = await import("../lib/http/security-headers");
 const { sendWebResponse, toWebRequest } = await import("../lib/http/node-adapter");
+const { MAX_JSON_BODY_BYTES, toErrorResponse } = await import("../lib/http/errors");
+const { META_MAX_BODY_BYTES } = await import("../lib/whatsapp/webhook");
 const baseHeaders = Object.fromEntries(securityHeaders.map((h) => [h.key, h.value]));
 
 type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -34,9 +36,10 @@ const handle = app.getRequestHandler();
 
 await app.prepare();
 // The same route modules Next.js bundles, run from source by tsx; loaded before the first request.
-const lanes = new Map<string, RouteHandler>([
-  ["/api/webhook", (await import("../app/api/webhook/route")).POST as RouteHandler],
-  ["/api/v1/messages", (await import("../app/api/v1/messages/route")).POST as RouteHandler],
+// Each with the body limit its route applies, enforced while reading (the route checks it again).
+const lanes = new Map<string, { handler: RouteHandler; maxBytes: number }>([
+  ["/api/webhook", { handler: (await import("../app/api/webhook/route")).POST as RouteHandler, maxBytes: META_MAX_BODY_BYTES }],
+  ["/api/v1/messages", { handler: (await import("../app/api/v1/messages/route")).POST as RouteHandler, maxBytes: MAX_JSON_BODY_BYTES }],
 ]);
 
 function laneFor(req: http.IncomingMessage): string | null {
@@ -48,8 +51,17 @@ function laneFor(req: http.IncomingMessage): string | null {
 }
 
 async function serveLane(path: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const request = await toWebRequest(req, `http://${req.headers.host ?? `localhost:${port}`}${req.url}`);
-  await sendWebResponse(res, await lanes.get(path)!(request, { params: Promise.resolve({}) }), baseHeaders);
+  const lane = lanes.get(path)!;
+  let response: Response;
+  try {
+    const request = await toWebRequest(req, `http://${req.headers.host ?? `localhost:${port}`}${req.url}`, lane.maxBytes);
+    response = await lane.handler(request, { params: Promise.resolve({}) });
+  } catch (err) {
+    // The body was too large (413) or unreadable: answered like the route answers errors.
+    response = toErrorResponse(err);
+    res.setHeader("connection", "close");
+  }
+  await sendWebResponse(res, response, baseHeaders);
 }
 
 const server = http.createServer((req, res) => {

@@ -1,13 +1,29 @@
 import type http from "node:http";
+import { ApiError } from "./errors";
 
 // Node's http request/response <-> the Web Request/Response that route handlers take and return.
 // Used where route handlers are served without Next.js's router: the production server's fast lane
 // (scripts/web-server.ts) and the tests' route server (tests/helpers/serve-routes.ts).
 
-/** Reads the whole body and builds a Web Request for `url` (GET and HEAD carry no body). */
-export async function toWebRequest(req: http.IncomingMessage, url: URL | string): Promise<Request> {
+// A body over the limit is still read (and dropped) up to this much more, so the client, still
+// sending, gets the 413 instead of a broken pipe; beyond it the connection is cut.
+const DISCARD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads the whole body and builds a Web Request for `url` (GET and HEAD carry no body). With
+ * `maxBytes`, a larger body is refused (413) without being kept in memory.
+ */
+export async function toWebRequest(req: http.IncomingMessage, url: URL | string, maxBytes = Infinity): Promise<Request> {
+  const tooLarge = () => new ApiError(413, "payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
+  if (Number(req.headers["content-length"] ?? 0) > maxBytes + DISCARD_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > maxBytes + DISCARD_BYTES) throw tooLarge();
+    if (size <= maxBytes) chunks.push(c as Buffer);
+  }
+  if (size > maxBytes) throw tooLarge();
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
     if (Array.isArray(v)) v.forEach((x) => headers.append(k, x));
