@@ -25,6 +25,7 @@ const baseHeaders = Object.fromEntries(securityHeaders.map((h) => [h.key, h.valu
 
 type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
+process.title = "web-server";
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port < 1) {
   console.error("usage: tsx scripts/web-server.ts <port>");

@@ -206,24 +206,37 @@ interface PrepareJob {
 export const prepareStats = { statements: 0, sends: 0, fallbacks: 0 };
 let prepareQueue: PrepareJob[] = [];
 let prepareScheduled = false;
+// At most this many prepare statements in flight per process; sends arriving meanwhile wait and go
+// in the next one. Requests reach a server one per event-loop turn more often than not, so
+// without the cap most statements would carry one or two sends, and every statement is a round
+// trip and a commit (and, for one organization, a wait on the same wallet row anyway).
+const MAX_IN_FLIGHT = 4;
+let inFlight = 0;
 
 function prepare(args: unknown[]): Promise<Prepared> {
   return new Promise((resolve, reject) => {
     prepareQueue.push({ args, key: `${args[0]}|${args[2]}`, resolve, reject });
-    if (!prepareScheduled) {
-      prepareScheduled = true;
-      setImmediate(flushPrepare);
-    }
+    schedulePrepare();
   });
 }
 
-async function flushPrepare(): Promise<void> {
+function schedulePrepare(): void {
+  if (prepareScheduled || inFlight >= MAX_IN_FLIGHT) return;
+  prepareScheduled = true;
+  // After the current turn of the event loop, so sends started in the same turn go together.
+  setImmediate(flushPrepare);
+}
+
+function flushPrepare(): void {
   prepareScheduled = false;
-  const queued = prepareQueue;
-  prepareQueue = [];
-  const batches: PrepareJob[][] = [];
-  for (let i = 0; i < queued.length; i += MAX_BATCH) batches.push(queued.slice(i, i + MAX_BATCH));
-  await Promise.all(batches.map((b) => runBatch(b, 1)));
+  while (prepareQueue.length && inFlight < MAX_IN_FLIGHT) {
+    const batch = prepareQueue.splice(0, MAX_BATCH);
+    inFlight++;
+    void runBatch(batch, 1).finally(() => {
+      inFlight--;
+      if (prepareQueue.length) schedulePrepare();
+    });
+  }
 }
 
 async function runBatch(batch: PrepareJob[], attempt: number): Promise<void> {

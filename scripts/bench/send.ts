@@ -179,7 +179,7 @@ try {
         const fields = stat.slice(close + 2).split(" ");
         parent.set(pid, Number(fields[1]));
         const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-        name.set(pid, cmd.includes("next-server") || stat.includes("(next-server") ? "next-server" : cmd.includes("worker.ts") ? "worker" : cmd.includes("next-cluster") ? "next-cluster primary" : cmd.includes("launch.ts") ? "launcher + sandbox Graph" : cmd.includes("postgres") ? "postgres" : stat.slice(stat.indexOf("(") + 1, close));
+        name.set(pid, cmd.includes("web-server") || stat.includes("(web-server") ? "web-server" : cmd.includes("worker.ts") ? "worker" : cmd.includes("next-cluster") ? "next-cluster primary" : cmd.includes("launch.ts") ? "launcher + sandbox Graph" : cmd.includes("postgres") ? "postgres" : stat.slice(stat.indexOf("(") + 1, close));
       } catch {
         // process ended
       }
@@ -260,7 +260,7 @@ try {
     };
     // Warm-up (JIT, pools, caches), then the measured window.
     await Promise.all(Array.from({ length: CONCURRENCY }, fire));
-    const profiled = flags.profile && !direct ? tree().filter((p) => p.name === "next-server") : [];
+    const profiled = flags.profile && !direct ? tree().filter((p) => p.name === "web-server") : [];
     for (const p of profiled) process.kill(p.pid, "SIGUSR2");
     const cpu0 = cpuByName();
     const m0 = machineCpu();
@@ -270,7 +270,7 @@ try {
     await Promise.all(Array.from({ length: CONCURRENCY }, fire));
     const elapsed = (Date.now() - t0) / 1000;
     for (const p of profiled) process.kill(p.pid, "SIGUSR2");
-    if (profiled.length) log(`   CPU profile of next-server: ${PROFILE_DIR}/${profiled[0].pid}-<n>.cpuprofile`);
+    if (profiled.length) log(`   CPU profile of web-server: ${PROFILE_DIR}/${profiled[0].pid}-<n>.cpuprofile`);
     const cpu1 = cpuByName();
     const m1 = machineCpu();
     latencies.sort((a, b) => a - b);

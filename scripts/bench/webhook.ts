@@ -492,7 +492,7 @@ function cpuByPart(rootPid: number): Record<string, number> {
     } catch {
       continue;
     }
-    const label = cmd.includes("postgres") ? "postgres" : cmd.includes("worker") ? "worker" : cmd.includes("next") ? "next" : "other";
+    const label = cmd.includes("postgres") ? "postgres" : cmd.includes("worker") ? "worker" : cmd.includes("web-server") || cmd.includes("next") ? "web server" : "other";
     parts[label] = (parts[label] ?? 0) + subtree(pid);
   }
   return parts;
