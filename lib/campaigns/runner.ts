@@ -25,6 +25,9 @@ import { templateMessage } from "./variables";
 //             never past tier − unique recipients in the last 24 hours − sends in flight.
 
 const WINDOW_MS = 500;
+// A runner held up (a slow query, a pause of the event loop) may send what it is behind by at
+// most this much sooner than planned; time lost beyond it is lost, not made up with a burst.
+const CATCH_UP_MS = 100;
 // Sends are released in groups at most this far apart: Meta counts throughput per second, and a
 // group costs one charging statement instead of one per message.
 const TICK_MS = 20;
@@ -134,6 +137,12 @@ export async function runCampaignSlice(campaignId: string, opts: { sliceMs?: num
         // A backoff shifts the rest of the batch.
         startAt += pauseUntil - due;
         due = pauseUntil;
+      }
+      const late = Date.now() - due;
+      if (late > CATCH_UP_MS) {
+        // Held up: the rest of the batch moves later instead of leaving all at once.
+        startAt += late - CATCH_UP_MS;
+        due += late - CATCH_UP_MS;
       }
       const wait = due - Date.now();
       if (wait > 2) await sleep(wait);
@@ -245,8 +254,8 @@ async function acquire(id: string, owner: string, leaseSeconds: number): Promise
 
 // One round trip per batch: renew the lease (and see the campaign is still running), claim the due
 // recipients in order, and reserve their share of the channel's timeline. A runner that fell behind
-// by less than one window (a slow query, a busy event loop) may catch up; more than that is lost, so
-// the channel never bursts past its rate by more than one window's worth.
+// may catch up CATCH_UP_MS of it; more than that is lost, so the channel never bursts past its rate
+// by more than that much.
 const CLAIM_SQL = `with lease as (
     update public.campaigns set lease_until = now() + make_interval(secs => $4)
      where id = $1 and lease_owner = $3 and status = 'running' returning id
@@ -278,7 +287,7 @@ interface ClaimResult {
 
 async function claimBatch(ctx: CampaignCtx, owner: string, n: number, leaseSeconds: number): Promise<ClaimResult> {
   const run = async (q: (sql: string, args: unknown[]) => Promise<{ rows: Array<{ leased: number; wait_ms: number; rows: Claimed[] }> }>, limit: number) => {
-    const { rows } = await q(CLAIM_SQL, [ctx.id, limit, owner, leaseSeconds, ctx.channelId, ctx.rate, WINDOW_MS / 1000]);
+    const { rows } = await q(CLAIM_SQL, [ctx.id, limit, owner, leaseSeconds, ctx.channelId, ctx.rate, CATCH_UP_MS / 1000]);
     return { leased: rows[0].leased > 0, rows: rows[0].rows, waitMs: Math.max(0, Number(rows[0].wait_ms)) };
   };
   if (ctx.tier === null) return run((sql, args) => serviceQuery(sql, args), n);

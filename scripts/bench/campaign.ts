@@ -163,6 +163,10 @@ try {
   log(`achieved rate              ${achieved.toFixed(1)} messages/s (first to last send, ${span.toFixed(2)} s)`);
   log(`pacing error (whole run)   ${((achieved / MPS - 1) * 100).toFixed(2)} %`);
   log(`pacing error (worst second) ${(worst * 100).toFixed(1)} % (${full.length} full seconds)`);
+  if (full.length) {
+    const sorted = [...full].sort((a, b) => a - b);
+    log(`sends per full second       min ${sorted[0]}, median ${sorted[Math.floor(sorted.length / 2)]}, max ${sorted[sorted.length - 1]}; seconds within 5 %: ${full.filter((n) => Math.abs(n / MPS - 1) <= 0.05).length} of ${full.length}`);
+  }
   log(`launch to first send       ${((at[0] - launchedAt) / 1000).toFixed(2)} s`);
   log(`launch to last send        ${((at[at.length - 1] - launchedAt) / 1000).toFixed(2)} s (campaign created in ${(launchMs / 1000).toFixed(2)} s before that)`);
   log(`graph calls                ${graph.state.sent.length.toLocaleString("en-IN")} (${new Set(graph.state.sent.map((s) => s.to)).size.toLocaleString("en-IN")} distinct numbers)`);
