@@ -5,6 +5,7 @@ import { withService } from "../db/tx";
 import { ApiError } from "../http/errors";
 import { logger } from "../log";
 import { sendMessage, type SendResult } from "../messaging/send";
+import { channelPace } from "./pace";
 import { templateMessage } from "./variables";
 
 // The campaign runner: one slice of one campaign, run by a "campaign-run" job in the worker.
@@ -15,6 +16,8 @@ import { templateMessage } from "./variables";
 //             (campaign:<recipient id>:<attempt>), so one that did reach the send pipeline gets its
 //             first result back: never sent twice, never charged twice.
 //   claim     a batch of due recipients (FOR UPDATE SKIP LOCKED) → status sending.
+//   calls     after its charge, each send's Graph call waits for its slot on the channel's CallPace
+//             (./pace.ts): a charge held up by the database does not release a burst to Meta.
 //   pace      the batch reserves k/rate seconds of the channel's timeline in private.channel_pace
 //             (one UPDATE, shared by every worker and campaign on the channel); its sends are spread
 //             evenly over that window. The next batch is claimed while this one is firing.
@@ -65,6 +68,8 @@ export async function runCampaignSlice(campaignId: string, opts: { sliceMs?: num
   const log = logger.child({ campaignId, owner });
   const started = Date.now();
   const spacing = 1000 / ctx.rate;
+  // Sends are released on the plan above; their calls to Meta are spaced again after the charge.
+  const callPace = channelPace(ctx.channelId, ctx.rate);
   const batchSize = Math.max(1, Math.round((ctx.rate * WINDOW_MS) / 1000));
   const maxInFlight = Math.max(200, ctx.rate * 4);
   const inFlight = new Set<Promise<void>>();
@@ -96,6 +101,7 @@ export async function runCampaignSlice(campaignId: string, opts: { sliceMs?: num
         message: templateMessage(ctx.templateName, ctx.language, r.params),
         idempotencyKey: `campaign:${r.id}:${r.attempt}`,
         source: "campaign",
+        beforeDeliver: () => callPace.take(),
       });
     } catch (err) {
       if (err instanceof ApiError) {

@@ -34,6 +34,12 @@ export interface SendInput {
   /** The inbound message this answers (auto-replies): at most one reply each, a duplicate charges nothing. */
   replyToMessageId?: string;
   source: SendSource;
+  /**
+   * Awaited after the charge and before the Graph call (campaigns pace their calls to Meta with it,
+   * lib/campaigns/pace.ts). The message is already claimed: if the process dies while waiting, the
+   * worker refunds it rather than risk a second delivery.
+   */
+  beforeDeliver?: () => Promise<void>;
 }
 
 export interface SendResult {
@@ -164,6 +170,7 @@ export async function sendMessage(input: SendInput): Promise<SendResult> {
     return { ...base, id: messageId, wamid: null, status: "failed", refunded: settled.refunded, balancePaise: settled.balancePaise ?? base.balancePaise, error: { code: null, title: "Channel token unusable" }, duplicate: false };
   }
 
+  if (input.beforeDeliver) await input.beforeDeliver();
   const outcome = await deliver({ messageId, channelId, phoneNumberId: p.phone_number_id!, token, content, attempts: 1 });
   return {
     ...base,
@@ -204,7 +211,7 @@ interface PrepareJob {
 }
 /** Counters for tests and benchmarks: statements run, sends they carried, batches that fell back. */
 export const prepareStats = { statements: 0, sends: 0, fallbacks: 0 };
-let prepareQueue: PrepareJob[] = [];
+const prepareQueue: PrepareJob[] = [];
 let prepareScheduled = false;
 // At most this many prepare statements in flight per process; sends arriving meanwhile wait and go
 // in the next one. Requests reach a server one per event-loop turn more often than not, so
