@@ -457,30 +457,30 @@ export interface CampaignFormOptions {
 
 /** What the New campaign form offers: approved templates, channels, tags and attribute keys in use. */
 export async function campaignFormOptions(db: Db, orgId: string): Promise<CampaignFormOptions> {
-  const [t, ch, tags, keys, money] = await Promise.all([
-    db.query<{ id: string; name: string; language: string; waba_id: string; components: unknown }>(
-      "select id, name, language, waba_id, components from public.message_templates where org_id = $1 and status = 'APPROVED' order by name, language",
-      [orgId],
-    ),
-    db.query<CampaignFormOptions["channels"][number]>(
-      "select id, display_phone_number, waba_id, throughput_mps, messaging_limit_tier, is_default from public.channels where org_id = $1 and status = 'connected' order by is_default desc, created_at",
-      [orgId],
-    ),
-    db.query<{ tag: string; contacts: number }>(
-      "select t as tag, count(*)::int as contacts from public.contacts c, unnest(c.tags) t where c.org_id = $1 group by t order by t limit 200",
-      [orgId],
-    ),
-    db.query<{ k: string }>(
-      "select distinct k from (select jsonb_object_keys(attributes) k from public.contacts where org_id = $1 and attributes <> '{}'::jsonb limit 5000) x order by k limit 50",
-      [orgId],
-    ),
-    db.query<{ fee: number; balance: number; contacts: number }>(
-      `select o.service_fee_paise::int as fee, coalesce(w.balance_paise, 0)::bigint as balance,
-              (select count(*)::int from public.contacts where org_id = $1) as contacts
-         from public.organizations o left join public.wallets w on w.org_id = o.id where o.id = $1`,
-      [orgId],
-    ),
-  ]);
+  // One client runs one query at a time: in turn, not Promise.all (pg queues them anyway, and
+  // warns that it will stop doing so).
+  const t = await db.query<{ id: string; name: string; language: string; waba_id: string; components: unknown }>(
+    "select id, name, language, waba_id, components from public.message_templates where org_id = $1 and status = 'APPROVED' order by name, language",
+    [orgId],
+  );
+  const ch = await db.query<CampaignFormOptions["channels"][number]>(
+    "select id, display_phone_number, waba_id, throughput_mps, messaging_limit_tier, is_default from public.channels where org_id = $1 and status = 'connected' order by is_default desc, created_at",
+    [orgId],
+  );
+  const tags = await db.query<{ tag: string; contacts: number }>(
+    "select t as tag, count(*)::int as contacts from public.contacts c, unnest(c.tags) t where c.org_id = $1 group by t order by t limit 200",
+    [orgId],
+  );
+  const keys = await db.query<{ k: string }>(
+    "select distinct k from (select jsonb_object_keys(attributes) k from public.contacts where org_id = $1 and attributes <> '{}'::jsonb limit 5000) x order by k limit 50",
+    [orgId],
+  );
+  const money = await db.query<{ fee: number; balance: number; contacts: number }>(
+    `select o.service_fee_paise::int as fee, coalesce(w.balance_paise, 0)::bigint as balance,
+            (select count(*)::int from public.contacts where org_id = $1) as contacts
+       from public.organizations o left join public.wallets w on w.org_id = o.id where o.id = $1`,
+    [orgId],
+  );
   return {
     templates: t.rows.map((r) => ({ id: r.id, name: r.name, language: r.language, waba_id: r.waba_id, body: bodyText(r.components), variables: bodyVariableCount(r.components) })),
     channels: ch.rows,
