@@ -161,10 +161,17 @@ export async function messageRow(id: string) {
  * The whole loop over real HTTP: the routes plus the real Meta webhook route, and the sandbox
  * Graph API posting its signed statuses back to that webhook.
  */
-export async function startLoop(): Promise<{ app: { url: string; close(): Promise<void> }; graph: SandboxGraphServer; close(): Promise<void> }> {
+export async function startLoop(
+  opts: { routes?: Record<string, RouteModule>; templateReviewMs?: number } = {},
+): Promise<{ app: { url: string; close(): Promise<void> }; graph: SandboxGraphServer; close(): Promise<void> }> {
   const webhookRoute = await import("../../app/api/webhook/route");
-  const app = await serveRoutes({ ...ROUTES, "/api/webhook": webhookRoute });
-  const graph = await startSandboxGraphServer({ appWebhookUrl: `${app.url}/api/webhook`, appSecret: process.env.META_APP_SECRET!, statusDelayMs: 20 });
+  const app = await serveRoutes({ ...ROUTES, "/api/webhook": webhookRoute, ...opts.routes });
+  const graph = await startSandboxGraphServer({
+    appWebhookUrl: `${app.url}/api/webhook`,
+    appSecret: process.env.META_APP_SECRET!,
+    statusDelayMs: 20,
+    ...(opts.templateReviewMs !== undefined ? { templateReviewMs: opts.templateReviewMs } : {}),
+  });
   process.env.GRAPH_API_URL = graph.url;
   process.env.SEND_RETRY_BASE_MS = "0";
   resetEnvCache();

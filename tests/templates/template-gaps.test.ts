@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSession } from "../../lib/auth/session";
 import { connectSandboxChannel } from "../../lib/channels/channels";
-import { resetEnvCache } from "../../lib/config/env";
-import { closePools } from "../../lib/db/pool";
 import { withService } from "../../lib/db/tx";
-import { startSandboxGraphServer, type SandboxGraphServer } from "../../lib/sandbox/graph-server";
-import { api as apiCall, makeContact, makeTenant, phone, ROUTES, type Stack } from "../helpers/messaging";
-import { serveRoutes } from "../helpers/serve-routes";
+import type { SandboxGraphServer } from "../../lib/sandbox/graph-server";
+import { makeContact, makeTenant, phone } from "../helpers/messaging";
+import { startTemplatesStack, until } from "../helpers/templates";
 import * as threadRoute from "../../app/api/inbox/conversations/[contactId]/route";
 import * as templatesRoute from "../../app/api/v1/templates/route";
 import * as templateRoute from "../../app/api/v1/templates/[id]/route";
@@ -16,39 +14,20 @@ import * as templateRoute from "../../app/api/v1/templates/[id]/route";
 // list is cursor-paged, and Meta's 100 template creations per WABA per hour is enforced by the
 // sandbox and answered by us with a 429 that says when to try again.
 
-let app: { url: string; close(): Promise<void> };
 let graph: SandboxGraphServer;
+let stack: Awaited<ReturnType<typeof startTemplatesStack>>;
 
 beforeAll(async () => {
-  const webhookRoute = await import("../../app/api/webhook/route");
-  app = await serveRoutes({
-    ...ROUTES,
-    "/api/webhook": webhookRoute,
+  stack = await startTemplatesStack({
     "/api/v1/templates": templatesRoute,
     "/api/v1/templates/[id]": templateRoute as never,
     "/api/inbox/conversations/[contactId]": threadRoute as never,
   });
-  graph = await startSandboxGraphServer({ appWebhookUrl: `${app.url}/api/webhook`, appSecret: process.env.META_APP_SECRET!, statusDelayMs: 20, templateReviewMs: 30 });
-  process.env.GRAPH_API_URL = graph.url;
-  process.env.SEND_RETRY_BASE_MS = "0";
-  resetEnvCache();
+  ({ graph } = stack);
 });
-afterAll(async () => {
-  await graph.stop();
-  await app.close();
-  await closePools();
-});
+afterAll(() => stack.close());
 
-const api = (path: string, opts: Parameters<typeof apiCall>[2] = {}) => apiCall({ app } as Stack, path, opts);
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  let v = await fn();
-  for (let i = 0; i < 200 && !ok(v); i++) {
-    await new Promise((r) => setTimeout(r, 25));
-    v = await fn();
-  }
-  return v;
-}
+const api = (path: string, opts: Parameters<typeof stack.api>[1] = {}) => stack.api(path, opts);
 
 const simple = (name: string, channelId?: string) => ({
   name,
