@@ -49,6 +49,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   await chmod(path.dirname(dataDir), 0o755).catch(() => undefined);
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "shared_buffers=256MB"];
   if (opts.unsafeFast) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+  // For profiling only, e.g. EMBEDDED_PG_SETTINGS="shared_preload_libraries=pg_stat_statements track_functions=all".
+  for (const s of (process.env.EMBEDDED_PG_SETTINGS ?? "").split(/\s+/).filter(Boolean)) flags.push("-c", s);
   const pgServer = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

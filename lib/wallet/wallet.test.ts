@@ -90,6 +90,46 @@ describe("wallet functions on a real Postgres", () => {
     expect(ok).toMatchObject({ ok: true, status: "applied", balancePaise: 0 });
   });
 
+  it("debits of one wallet queue on its advisory lock, while a credit still goes through and the ledger stays serial", async () => {
+    const { orgId } = await makeOrg();
+    await withService((db) => credit(db, { orgId, amountPaise: 100, reference: `test:${randomUUID()}` }));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    // Another transaction holds the organization's debit queue.
+    const holder = withService(async (db) => {
+      await db.query("select pg_advisory_xact_lock(hashtextextended('wallet:' || $1::text, 0))", [orgId]);
+      locked();
+      await released;
+    });
+    await isLocked;
+    const waiting = withService((db) => debit(db, { orgId, amountPaise: 30, reference: `msg:${randomUUID()}` }));
+    let queued = 0;
+    for (let i = 0; i < 200 && queued === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      queued = await withService(async (db) => {
+        const { rows } = await db.query<{ n: number }>(
+          "select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted",
+        );
+        return rows[0].n;
+      });
+    }
+    expect(queued).toBeGreaterThan(0);
+    // The queue is only for debits: a credit takes the wallet row directly and commits meanwhile.
+    const topUp = await withService((db) => credit(db, { orgId, amountPaise: 50, reference: `test:${randomUUID()}` }));
+    expect(topUp).toMatchObject({ status: "applied", balancePaise: 150 });
+    release();
+    await holder;
+    expect(await waiting).toMatchObject({ status: "applied", balancePaise: 120 });
+    const rows = await ledger(orgId);
+    expect(rows.map((r) => [r.kind, r.amount_paise, r.balance_after_paise])).toEqual([
+      ["credit", 100, 100],
+      ["credit", 50, 150],
+      ["debit", -30, 120],
+    ]);
+  });
+
   it("the ledger is append-only", async () => {
     const { orgId } = await makeOrg();
     await withService((db) => credit(db, { orgId, amountPaise: 300, reference: `test:${randomUUID()}` }));
