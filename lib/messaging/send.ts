@@ -363,20 +363,38 @@ const SENT_SQL = `update public.messages m set
    returning m.id, m.status`;
 let sentBatch: Array<{ id: string; wamid: string; resolve: (s: MessageStatus) => void; reject: (e: unknown) => void }> = [];
 let sentFlushScheduled = false;
+// As for prepares: at most this many in flight per process. Graph answers come back one per
+// event-loop turn, so without the cap nearly every success was an UPDATE and a commit of its own.
+const MAX_SENT_IN_FLIGHT = 2;
+let sentInFlight = 0;
+
+function scheduleSent(): void {
+  if (sentFlushScheduled || sentInFlight >= MAX_SENT_IN_FLIGHT) return;
+  sentFlushScheduled = true;
+  setImmediate(flushSent);
+}
 
 /** Records a successful send (batched with others from the same event-loop turn); exported for tests. */
 export function recordSent(id: string, wamid: string): Promise<MessageStatus> {
   return new Promise((resolve, reject) => {
     sentBatch.push({ id, wamid, resolve, reject });
-    if (!sentFlushScheduled) {
-      sentFlushScheduled = true;
-      setImmediate(flushSent);
-    }
+    scheduleSent();
   });
 }
 
 async function flushSent(): Promise<void> {
   sentFlushScheduled = false;
+  if (!sentBatch.length) return;
+  sentInFlight++;
+  try {
+    await writeSent();
+  } finally {
+    sentInFlight--;
+    if (sentBatch.length) scheduleSent();
+  }
+}
+
+async function writeSent(): Promise<void> {
   // Sorted by id so concurrent batches lock rows in one order.
   const batch = sentBatch.sort((a, b) => (a.id < b.id ? -1 : 1));
   sentBatch = [];

@@ -332,8 +332,9 @@ try {
       bad_balance: number;
     }>(
       `with orgs as (select id from public.organizations where name like 'Bench %'),
-       m as (select * from public.messages where org_id in (select id from orgs) and direction = 'outbound'),
-       t as (select * from public.wallet_transactions where org_id in (select id from orgs))
+       -- not materialized: the anti-joins below then plan as hash joins, not nested loops over two CTE scans
+       m as not materialized (select * from public.messages where org_id in (select id from orgs) and direction = 'outbound'),
+       t as not materialized (select * from public.wallet_transactions where org_id in (select id from orgs))
        select
          (select count(*) from m)::int as messages,
          (select count(*) from m where status = 'sent')::int as sent,

@@ -453,6 +453,29 @@ describe("sends prepared together in one transaction", () => {
     expect((await ledger(poor.orgId)).filter((l) => l.kind === "debit")).toHaveLength(2);
   });
 
+  it("one Idempotency-Key with two different bodies in the same batch: the first is sent and charged, the second is a 409 naming it", async () => {
+    const t = await makeTenant({ balancePaise: 1000 });
+    const to = phone();
+    await makeContact(t.orgId, to.slice(1));
+    const key = `k-${randomUUID()}`;
+    const { prepareStats } = await import("../../lib/messaging/send");
+    const before = { ...prepareStats };
+    const [a, b] = await Promise.allSettled([
+      sendMessage({ orgId: t.orgId, to, message: { type: "text", text: { body: "first" } }, idempotencyKey: key, source: "api" }),
+      sendMessage({ orgId: t.orgId, to, message: { type: "text", text: { body: "second" } }, idempotencyKey: key, source: "api" }),
+    ]);
+    expect(prepareStats.statements - before.statements).toBe(1);
+    expect(prepareStats.fallbacks).toBe(before.fallbacks);
+    const results = [a, b];
+    const sent = results.filter((r) => r.status === "fulfilled").map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof sendMessage>>>).value);
+    const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as { status: number; code: string; details?: { message_id?: string } });
+    expect(sent).toHaveLength(1);
+    expect(refused.map((e) => [e.status, e.code])).toEqual([[409, "idempotency_key_reused"]]);
+    expect(refused[0].details?.message_id).toBe(sent[0].id);
+    expect(await balance(t.orgId)).toBe(1000 - 20);
+    expect((await ledger(t.orgId)).filter((l) => l.kind === "debit")).toHaveLength(1);
+  });
+
   it("a batch debits its organization once: ledger rows in id order are a serial history, each answer's balance is its own debit's, one low-balance notice names the crossing debit", async () => {
     const t = await makeTenant({ balancePaise: 1000, feePaise: 20 });
     await withService((db) => db.query("update public.organizations set low_balance_threshold_paise = 900 where id = $1", [t.orgId]));
