@@ -239,16 +239,20 @@ drop function private.send_record(uuid, uuid, uuid, uuid, text, text, text, text
 create or replace function private.touch_contact_last_message() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
-  -- Lock the contacts in id order first: two batches touching the same contacts then wait on each
-  -- other in one order and cannot deadlock (the UPDATE's join would lock them in any order).
-  perform 1 from public.contacts c
-    where c.id in (select m.contact_id from new_messages m)
-      and (c.last_message_at is null or c.last_message_at < (select max(m.created_at) from new_messages m))
-    order by c.id
-    for no key update of c;
+  -- One statement: the CTE locks the contacts in id order first, so two batches touching the same
+  -- contacts wait on each other in one order and cannot deadlock (the UPDATE's join alone would
+  -- lock them in any order).
+  with n as (
+    select m.contact_id, max(m.created_at) as last from new_messages m
+     where m.contact_id is not null group by m.contact_id
+  ), locked as (
+    select c.id from public.contacts c join n on n.contact_id = c.id
+     where c.last_message_at is null or c.last_message_at < n.last
+     order by c.id
+     for no key update of c
+  )
   update public.contacts c set last_message_at = n.last
-    from (select m.contact_id, max(m.created_at) as last from new_messages m
-           where m.contact_id is not null group by m.contact_id) n
+    from n join locked l on l.id = n.contact_id
    where c.id = n.contact_id and (c.last_message_at is null or c.last_message_at < n.last);
   return null;
 end
