@@ -363,13 +363,11 @@ const SENT_SQL = `update public.messages m set
    returning m.id, m.status`;
 let sentBatch: Array<{ id: string; wamid: string; resolve: (s: MessageStatus) => void; reject: (e: unknown) => void }> = [];
 let sentFlushScheduled = false;
-// As for prepares: at most this many in flight per process. Graph answers come back one per
-// event-loop turn, so without the cap nearly every success was an UPDATE and a commit of its own.
-const MAX_SENT_IN_FLIGHT = 2;
-let sentInFlight = 0;
+// No cap on these in flight (unlike prepares): a success waiting for its UPDATE is a wamid not yet
+// stored, and Meta's status webhook for it, arriving meanwhile, would have to be retried later.
 
 function scheduleSent(): void {
-  if (sentFlushScheduled || sentInFlight >= MAX_SENT_IN_FLIGHT) return;
+  if (sentFlushScheduled) return;
   sentFlushScheduled = true;
   setImmediate(flushSent);
 }
@@ -385,16 +383,6 @@ export function recordSent(id: string, wamid: string): Promise<MessageStatus> {
 async function flushSent(): Promise<void> {
   sentFlushScheduled = false;
   if (!sentBatch.length) return;
-  sentInFlight++;
-  try {
-    await writeSent();
-  } finally {
-    sentInFlight--;
-    if (sentBatch.length) scheduleSent();
-  }
-}
-
-async function writeSent(): Promise<void> {
   // Sorted by id so concurrent batches lock rows in one order.
   const batch = sentBatch.sort((a, b) => (a.id < b.id ? -1 : 1));
   sentBatch = [];
