@@ -363,26 +363,22 @@ const SENT_SQL = `update public.messages m set
    returning m.id, m.status`;
 let sentBatch: Array<{ id: string; wamid: string; resolve: (s: MessageStatus) => void; reject: (e: unknown) => void }> = [];
 let sentFlushScheduled = false;
-// No cap on these in flight (unlike prepares): a success waiting for its UPDATE is a wamid not yet
+// Not capped in flight (unlike prepares): a success waiting for its UPDATE is a wamid not yet
 // stored, and Meta's status webhook for it, arriving meanwhile, would have to be retried later.
-
-function scheduleSent(): void {
-  if (sentFlushScheduled) return;
-  sentFlushScheduled = true;
-  setImmediate(flushSent);
-}
 
 /** Records a successful send (batched with others from the same event-loop turn); exported for tests. */
 export function recordSent(id: string, wamid: string): Promise<MessageStatus> {
   return new Promise((resolve, reject) => {
     sentBatch.push({ id, wamid, resolve, reject });
-    scheduleSent();
+    if (!sentFlushScheduled) {
+      sentFlushScheduled = true;
+      setImmediate(flushSent);
+    }
   });
 }
 
 async function flushSent(): Promise<void> {
   sentFlushScheduled = false;
-  if (!sentBatch.length) return;
   // Sorted by id so concurrent batches lock rows in one order.
   const batch = sentBatch.sort((a, b) => (a.id < b.id ? -1 : 1));
   sentBatch = [];

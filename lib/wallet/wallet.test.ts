@@ -109,8 +109,13 @@ describe("wallet functions on a real Postgres", () => {
     for (let i = 0; i < 200 && queued === 0; i++) {
       await new Promise((r) => setTimeout(r, 10));
       queued = await withService(async (db) => {
+        // This organization's queue lock only (a 64-bit key is classid:objid, objsubid 1): other
+        // test files take advisory locks of their own meanwhile.
         const { rows } = await db.query<{ n: number }>(
-          "select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted",
+          `select count(*)::int as n from pg_locks
+            where locktype = 'advisory' and not granted and objsubid = 1
+              and ((classid::bigint << 32) | objid::bigint) = hashtextextended('wallet:' || $1::text, 0)`,
+          [orgId],
         );
         return rows[0].n;
       });

@@ -60,6 +60,7 @@ declare
   v_tx bigint;
   v_new integer[] := array[]::integer[];
   v_first integer;
+  v_prev integer;
   v_dup integer[] := array[]::integer[];
   v_dup_of integer[] := array[]::integer[];
 begin
@@ -70,9 +71,9 @@ begin
     -- see it; answer from the batch itself, as send_check would from the table.
     v_first := null;
     if p_idempotency_key[i] is not null or p_reply_to[i] is not null then
-      foreach k in array v_new loop
-        if p_org[k] = p_org[i] and (p_idempotency_key[k] = p_idempotency_key[i] or p_reply_to[k] = p_reply_to[i]) then
-          v_first := k;
+      foreach v_prev in array v_new loop
+        if p_org[v_prev] = p_org[i] and (p_idempotency_key[v_prev] = p_idempotency_key[i] or p_reply_to[v_prev] = p_reply_to[i]) then
+          v_first := v_prev;
           exit;
         end if;
       end loop;
