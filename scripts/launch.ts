@@ -36,11 +36,15 @@ if (embedded) {
   await writeRuntime({ databaseUrl: db.url, appUrl: process.env.APP_URL, graphApiUrl: process.env.GRAPH_API_URL, pid: process.pid });
 }
 
-// Production serves from WEB_CONCURRENCY Next.js processes on the one port (default: one per
-// core; scripts/next-cluster.ts); dev is always one (HMR). The sandbox servers above and the
-// worker are started once, here, whatever the count. Each process enforces 1/N of an API key's
-// rate limit (lib/apikeys/rate-limit.ts).
-const webProcesses = mode === "start" ? Number(process.env.WEB_CONCURRENCY ?? availableParallelism()) : 1;
+// Production serves from WEB_CONCURRENCY Next.js processes on the one port (scripts/next-cluster.ts);
+// dev is always one (HMR). Default: one per core, less one core when Postgres runs embedded on this
+// machine. The database needs about as much CPU per send as the web server, and on 2 cores one web
+// process beside it sent ~25 % more per second than two (npm run bench:send): two web processes
+// and the database backends contending for two cores cost more CPU per request in every process.
+// The sandbox servers above and the worker are started once, here, whatever the count. Each
+// process enforces 1/N of an API key's rate limit (lib/apikeys/rate-limit.ts).
+const defaultWebProcesses = Math.max(1, availableParallelism() - (embedded ? 1 : 0));
+const webProcesses = mode === "start" ? Number(process.env.WEB_CONCURRENCY ?? defaultWebProcesses) : 1;
 if (!Number.isInteger(webProcesses) || webProcesses < 1 || webProcesses > 64) {
   console.error(`WEB_CONCURRENCY must be a whole number from 1 to 64 (got "${process.env.WEB_CONCURRENCY}").`);
   process.exit(2);

@@ -197,20 +197,26 @@ try {
     }
     return [...mine].map((pid) => ({ pid, name: name.get(pid) ?? "?" }));
   }
+  // Kernel (system) CPU seconds per process name, filled by cpuByName beside the total.
+  let sysByName = new Map<string, number>();
   function cpuByName(): Map<string, number> {
     const m = new Map<string, number>();
+    const sys = new Map<string, number>();
     for (const p of tree()) {
       try {
         const stat = readFileSync(`/proc/${p.pid}/stat`, "utf8");
         const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
         const secs = (Number(f[11]) + Number(f[12])) / HZ;
         m.set(p.name, (m.get(p.name) ?? 0) + secs);
+        sys.set(p.name, (sys.get(p.name) ?? 0) + Number(f[12]) / HZ);
       } catch {
         // gone
       }
     }
     const self = process.cpuUsage();
     m.set("load generator (this process)", (self.user + self.system) / 1e6);
+    sys.set("load generator (this process)", self.system / 1e6);
+    sysByName = sys;
     return m;
   }
   function machineCpu(): { busy: number; total: number } {
@@ -263,6 +269,7 @@ try {
     const profiled = flags.profile && !direct ? tree().filter((p) => p.name === "web-server") : [];
     for (const p of profiled) process.kill(p.pid, "SIGUSR2");
     const cpu0 = cpuByName();
+    const sys0 = sysByName;
     const m0 = machineCpu();
     const t0 = Date.now();
     measuring = true;
@@ -286,7 +293,8 @@ try {
     for (const [name, s] of [...cpu1].sort((a, b) => b[1] - a[1])) {
       const d = s - (cpu0.get(name) ?? 0);
       ours += d;
-      if (d > 0.05) log(`     ${name.padEnd(32)} ${d.toFixed(1).padStart(6)} s   ${((d / ok) * 1e6).toFixed(0).padStart(5)} µs per request`);
+      const kernel = (sysByName.get(name) ?? 0) - (sys0.get(name) ?? 0);
+      if (d > 0.05) log(`     ${name.padEnd(32)} ${d.toFixed(1).padStart(6)} s   ${((d / ok) * 1e6).toFixed(0).padStart(5)} µs per request (${((100 * kernel) / d).toFixed(0)}% in the kernel)`);
     }
     const perReq = ours / ok;
     log(`   all of the above: ${(perReq * 1e6).toFixed(0)} µs CPU per request → about ${(2 / perReq).toFixed(0)}/s if these processes had both cores to themselves`);
