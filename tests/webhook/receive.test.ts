@@ -132,6 +132,15 @@ describe("POST /api/webhook: inbound messages", () => {
     expect(contacts).toHaveLength(1);
     expect(contacts[0].profile_name).toBe("Asha K");
     expect(contacts[0].last_inbound_at.getTime()).toBe(later.getTime());
+    // The conversation list's order: the contact's newest message is the latest one stored (the
+    // ingest statement sets it in the contact row it writes; the messages trigger has nothing left).
+    const [touched] = await q<{ last_message_at: Date; newest: Date }>(
+      `select c.last_message_at, (select max(m.created_at) from public.messages m where m.contact_id = c.id) as newest
+         from public.contacts c where c.org_id = $1`,
+      [orgId],
+    );
+    expect(touched.last_message_at.getTime()).toBe(touched.newest.getTime());
+    expect(touched.last_message_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
     // An older message arriving late does not move last_inbound_at back.
     await postWebhook(server.url, inboundTextPayload(channel.meta, { from, wamid: wamid(), text: "old", at: new Date(at.getTime() - 3_600_000) }));
     const [c3] = await q<{ last_inbound_at: Date }>("select last_inbound_at from public.contacts where org_id = $1", [orgId]);
