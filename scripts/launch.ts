@@ -39,7 +39,7 @@ if (embedded) {
 // Production serves from WEB_CONCURRENCY Next.js processes on the one port (scripts/next-cluster.ts);
 // dev is always one (HMR). Default: one per core, less one core when Postgres runs embedded on this
 // machine. The database needs about as much CPU per send as the web server, and on 2 cores one web
-// process beside it sent ~25 % more per second than two (npm run bench:send): two web processes
+// process beside it sent ~20 % more per second than two (npm run bench:send): two web processes
 // and the database backends contending for two cores cost more CPU per request in every process.
 // The sandbox servers above and the worker are started once, here, whatever the count. Each
 // process enforces 1/N of an API key's rate limit (lib/apikeys/rate-limit.ts).
