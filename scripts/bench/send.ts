@@ -197,26 +197,24 @@ try {
     }
     return [...mine].map((pid) => ({ pid, name: name.get(pid) ?? "?" }));
   }
-  // Kernel (system) CPU seconds per process name, filled by cpuByName beside the total.
-  let sysByName = new Map<string, number>();
-  function cpuByName(): Map<string, number> {
-    const m = new Map<string, number>();
-    const sys = new Map<string, number>();
+  /** CPU seconds per process name: in all (user + kernel) and in the kernel alone. */
+  function cpuByName(): Map<string, { all: number; kernel: number }> {
+    const m = new Map<string, { all: number; kernel: number }>();
+    const add = (name: string, all: number, kernel: number) => {
+      const c = m.get(name) ?? { all: 0, kernel: 0 };
+      m.set(name, { all: c.all + all, kernel: c.kernel + kernel });
+    };
     for (const p of tree()) {
       try {
         const stat = readFileSync(`/proc/${p.pid}/stat`, "utf8");
         const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        const secs = (Number(f[11]) + Number(f[12])) / HZ;
-        m.set(p.name, (m.get(p.name) ?? 0) + secs);
-        sys.set(p.name, (sys.get(p.name) ?? 0) + Number(f[12]) / HZ);
+        add(p.name, (Number(f[11]) + Number(f[12])) / HZ, Number(f[12]) / HZ);
       } catch {
         // gone
       }
     }
     const self = process.cpuUsage();
-    m.set("load generator (this process)", (self.user + self.system) / 1e6);
-    sys.set("load generator (this process)", self.system / 1e6);
-    sysByName = sys;
+    add("load generator (this process)", (self.user + self.system) / 1e6, self.system / 1e6);
     return m;
   }
   function machineCpu(): { busy: number; total: number } {
@@ -269,7 +267,6 @@ try {
     const profiled = flags.profile && !direct ? tree().filter((p) => p.name === "web-server") : [];
     for (const p of profiled) process.kill(p.pid, "SIGUSR2");
     const cpu0 = cpuByName();
-    const sys0 = sysByName;
     const m0 = machineCpu();
     const t0 = Date.now();
     measuring = true;
@@ -290,10 +287,10 @@ try {
     log(`   statuses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}`);
     log(`   CPU seconds per process over the window (2 cores = ${(2 * elapsed).toFixed(0)} s available; machine busy ${(m1.busy - m0.busy).toFixed(1)} s incl. other users):`);
     let ours = 0;
-    for (const [name, s] of [...cpu1].sort((a, b) => b[1] - a[1])) {
-      const d = s - (cpu0.get(name) ?? 0);
+    for (const [name, c] of [...cpu1].sort((a, b) => b[1].all - a[1].all)) {
+      const d = c.all - (cpu0.get(name)?.all ?? 0);
       ours += d;
-      const kernel = (sysByName.get(name) ?? 0) - (sys0.get(name) ?? 0);
+      const kernel = c.kernel - (cpu0.get(name)?.kernel ?? 0);
       if (d > 0.05) log(`     ${name.padEnd(32)} ${d.toFixed(1).padStart(6)} s   ${((d / ok) * 1e6).toFixed(0).padStart(5)} µs per request (${((100 * kernel) / d).toFixed(0)}% in the kernel)`);
     }
     const perReq = ours / ok;
