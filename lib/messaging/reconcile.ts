@@ -1,5 +1,6 @@
 import { channelTokenContext, decryptSecret } from "../crypto/secrets";
 import { serviceQuery } from "../db/service-query";
+import { inLanes } from "../jobs/lanes";
 import { logger } from "../log";
 import { deliver, failMessage, sendPolicy } from "./send";
 
@@ -79,15 +80,8 @@ export async function reconcilePendingSends(opts: { limit?: number; concurrency?
   };
 
   // A few at a time: each may wait on Meta.
-  const concurrency = opts.concurrency ?? 8;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, rows.length) }, async () => {
-      while (next < rows.length) {
-        const r = rows[next++];
-        await handle(r).catch((err: unknown) => logger.error({ messageId: r.id, err: (err as Error).message }, "reconcile failed"));
-      }
-    }),
+  await inLanes(rows, opts.concurrency ?? 8, (r) =>
+    handle(r).catch((err: unknown) => logger.error({ messageId: r.id, err: (err as Error).message }, "reconcile failed")),
   );
   return rows.length;
 }

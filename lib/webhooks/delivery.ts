@@ -1,5 +1,6 @@
 import { sandboxEnabled } from "../config/env";
 import { withService } from "../db/tx";
+import { inLanes } from "../jobs/lanes";
 import type { PeriodicJob } from "../jobs/registry";
 import { logger } from "../log";
 import { postWebhook, type PostResult } from "./http-post";
@@ -215,11 +216,9 @@ async function attempt(c: Claimed, o: DeliveryOptions): Promise<AttemptOutcome> 
 async function attemptAll(claimed: Claimed[], o: DeliveryOptions): Promise<AttemptOutcome[]> {
   const todo = claimed.filter((c) => c.enabled);
   const out: AttemptOutcome[] = [];
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(todo.length, o.concurrency ?? DELIVERY_DEFAULTS.concurrency) }, async () => {
-    while (next < todo.length) out.push(await attempt(todo[next++], o));
+  await inLanes(todo, o.concurrency ?? DELIVERY_DEFAULTS.concurrency, async (c) => {
+    out.push(await attempt(c, o));
   });
-  await Promise.all(lanes);
   return out;
 }
 
