@@ -5,6 +5,7 @@ import { useState } from "react";
 import useSWR from "swr";
 import { api, fetcher } from "@/components/settings/api";
 import { Button, Card, EmptyState, PageHeader, cx } from "@/components/ui";
+import { formatMediumDateTime } from "@/components/time-zone";
 import type { CampaignRow, Progress, ReportRow } from "@/lib/campaigns/campaigns";
 import { CampaignStatusBadge } from "./status";
 import { formatPaise } from "@/lib/money/format";
@@ -74,7 +75,7 @@ export function CampaignDetail({ initial, canEdit }: { initial: Campaign; canEdi
             <CampaignStatusBadge status={c.status} />
             <span className="text-sm text-muted">
               {c.status === "scheduled" && c.scheduled_at
-                ? `Starts ${new Date(c.scheduled_at).toLocaleString("en-IN", { dateStyle: "medium", timeStyle: "short" })}`
+                ? `Starts ${formatMediumDateTime(c.scheduled_at)} IST`
                 : `${pct}% done`}
             </span>
           </div>

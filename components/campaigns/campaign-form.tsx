@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { api, RequestError } from "@/components/settings/api";
 import { Button, Card, Field, Input, cx } from "@/components/ui";
+import { indiaLocalToIso } from "@/components/time-zone";
 import type { CampaignFormOptions, Quote } from "@/lib/campaigns/campaigns";
 import { formatPaise } from "@/lib/money/format";
 
@@ -65,7 +66,7 @@ export function CampaignForm({ options }: { options: CampaignFormOptions }) {
       channel_id: channel?.id,
       variables,
       audience: aud,
-      ...(when === "later" && at ? { scheduled_at: new Date(at).toISOString() } : {}),
+      ...(when === "later" && at ? { scheduled_at: indiaLocalToIso(at) ?? at } : {}),
     };
   };
 
@@ -262,7 +263,10 @@ export function CampaignForm({ options }: { options: CampaignFormOptions }) {
             Schedule
           </label>
           {when === "later" ? (
-            <Input type="datetime-local" aria-label="Send at" className="w-auto" value={at} onChange={(e) => setAt(e.target.value)} />
+            <span className="flex items-center gap-2">
+              <Input type="datetime-local" aria-label="Send at (India time)" className="w-auto" value={at} onChange={(e) => setAt(e.target.value)} />
+              <span className="text-muted">IST</span>
+            </span>
           ) : null}
         </div>
       </Card>

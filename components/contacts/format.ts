@@ -1,3 +1,5 @@
+import { DISPLAY_TIME_ZONE } from "../time-zone";
+
 // Display helpers shared by the contacts list, panel and detail page (no phone library in the
 // browser bundle: numbers arrive normalized as E.164).
 
@@ -11,9 +13,8 @@ export function formatPhone(e164: string | null, waId?: string): string {
   return n;
 }
 
-// Dates show in India time, server- and browser-rendered alike (the platform bills in INR for
-// Indian businesses), so a page reads the same wherever it was rendered.
-const TIME_ZONE = "Asia/Kolkata";
+// Dates show in India time (components/time-zone.ts).
+const TIME_ZONE = DISPLAY_TIME_ZONE;
 
 export function formatDate(iso: string | null): string {
   if (!iso) return "—";

@@ -1,12 +1,18 @@
+import { DISPLAY_TIME_ZONE, sameIndiaDay } from "../time-zone";
+
 // Display helpers for the inbox (pure, shared by the list and the thread).
 
+const clock = new Intl.DateTimeFormat("en-IN", { timeZone: DISPLAY_TIME_ZONE, hour: "2-digit", minute: "2-digit" });
+const weekday = new Intl.DateTimeFormat("en-IN", { timeZone: DISPLAY_TIME_ZONE, weekday: "short" });
+const dayMonth = new Intl.DateTimeFormat("en-IN", { timeZone: DISPLAY_TIME_ZONE, day: "numeric", month: "short" });
+
+/** Today's messages by their time, this week's by weekday, older ones by date; India time. */
 export function timeLabel(iso: string | Date, now = new Date()): string {
   const d = new Date(iso);
-  const sameDay = d.toDateString() === now.toDateString();
-  if (sameDay) return d.toLocaleTimeString("en-IN", { hour: "2-digit", minute: "2-digit" });
+  if (sameIndiaDay(d, now)) return clock.format(d);
   const diffDays = (now.getTime() - d.getTime()) / 86_400_000;
-  if (diffDays < 7) return d.toLocaleDateString("en-IN", { weekday: "short" });
-  return d.toLocaleDateString("en-IN", { day: "numeric", month: "short" });
+  if (diffDays < 7) return weekday.format(d);
+  return dayMonth.format(d);
 }
 
 export function displayName(c: { name: string | null; profile_name: string | null; wa_id: string }): string {

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import useSWR from "swr";
 import { Badge, Button, EmptyState, Field, Input } from "@/components/ui";
+import { formatMediumDateTime } from "@/components/time-zone";
 import { api, fetcher, RequestError } from "./api";
 
 interface Key {
@@ -14,7 +15,7 @@ interface Key {
   revoked_at: string | null;
 }
 
-const when = (s: string | null) => (s ? new Date(s).toLocaleString("en-IN", { dateStyle: "medium", timeStyle: "short" }) : "never");
+const when = (s: string | null) => (s ? formatMediumDateTime(s) : "never");
 
 export function ApiKeysManager() {
   const { data, error, mutate, isLoading } = useSWR<{ data: Key[] }>("/api/settings/api-keys", fetcher);

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import useSWR from "swr";
 import useSWRInfinite from "swr/infinite";
 import { Badge, Button, EmptyState, Field, Input } from "@/components/ui";
+import { DISPLAY_TIME_ZONE, formatMediumDateTime, sameIndiaDay } from "@/components/time-zone";
 import { api, fetcher, RequestError } from "./api";
 
 // Outbound webhooks: endpoints of the tenant's own systems, their signing secrets (shown once),
@@ -54,14 +55,14 @@ const STATUS_LABEL: Record<DeliveryStatus, string> = {
   pending: "queued",
 };
 
-const when = (s: string | null) => (s ? new Date(s).toLocaleString("en-IN", { dateStyle: "medium", timeStyle: "short" }) : "—");
-/** Today's times as "1:42 pm", older ones with their date. */
+const when = (s: string | null) => (s ? formatMediumDateTime(s) : "—");
+/** Today's times as "1:42 pm", older ones with their date (India time). */
 const short = (s: string | null) => {
   if (!s) return "—";
   const d = new Date(s);
-  return d.toDateString() === new Date().toDateString()
-    ? d.toLocaleTimeString("en-IN", { timeStyle: "short" })
-    : d.toLocaleString("en-IN", { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
+  return sameIndiaDay(d, new Date())
+    ? d.toLocaleTimeString("en-IN", { timeZone: DISPLAY_TIME_ZONE, timeStyle: "short" })
+    : d.toLocaleString("en-IN", { timeZone: DISPLAY_TIME_ZONE, day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
 };
 
 /** The receiver's answer in one line: HTTP code, or the reason there was none. */

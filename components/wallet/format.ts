@@ -1,6 +1,8 @@
+import { DISPLAY_TIME_ZONE } from "../time-zone";
+
 // Dates on the wallet screens, in India time whatever the viewer's machine says.
 const dateTime = new Intl.DateTimeFormat("en-IN", {
-  timeZone: "Asia/Kolkata",
+  timeZone: DISPLAY_TIME_ZONE,
   day: "numeric",
   month: "short",
   year: "numeric",

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageOrg } from "@/app/_server/page-caller";
 import { CampaignStatusBadge } from "@/components/campaigns/status";
+import { formatMediumDateTime } from "@/components/time-zone";
 import { EmptyState, PageHeader } from "@/components/ui";
 import { listCampaigns } from "@/lib/campaigns/campaigns";
 import { withTenant } from "@/lib/db/tx";
@@ -56,7 +57,7 @@ export default async function CampaignsPage() {
                   </td>
                   <td className="px-4 py-3 text-muted">{c.template_name}</td>
                   <td className="px-4 py-3 text-right tabular-nums">{c.recipient_count.toLocaleString("en-IN")}</td>
-                  <td className="px-4 py-3 text-muted">{new Date(c.created_at).toLocaleString("en-IN", { dateStyle: "medium", timeStyle: "short" })}</td>
+                  <td className="px-4 py-3 text-muted">{formatMediumDateTime(c.created_at)}</td>
                 </tr>
               ))}
             </tbody>

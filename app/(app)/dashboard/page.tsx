@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { requirePageOrg } from "@/app/_server/page-caller";
 import { SetupChecklist } from "@/components/onboarding/setup-checklist";
 import { StatCard } from "@/components/stat-card";
+import { DISPLAY_TIME_ZONE } from "@/components/time-zone";
 import { PageHeader } from "@/components/ui";
 import { withTenant } from "@/lib/db/tx";
 import { formatPaise } from "@/lib/money/format";
@@ -161,7 +162,7 @@ export default async function DashboardPage() {
                   </span>
                   <span className="shrink-0 text-right text-xs text-muted">
                     {a.direction === "outbound" ? <span className="block">{a.status}</span> : null}
-                    {new Date(a.created_at).toLocaleTimeString("en-IN", { timeZone: "Asia/Kolkata", hour: "2-digit", minute: "2-digit" })}
+                    {new Date(a.created_at).toLocaleTimeString("en-IN", { timeZone: DISPLAY_TIME_ZONE, hour: "2-digit", minute: "2-digit" })}
                   </span>
                 </li>
               ))}

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { requirePageOrg } from "@/app/_server/page-caller";
 import { Badge, Card, PageHeader } from "@/components/ui";
+import { DISPLAY_TIME_ZONE } from "@/components/time-zone";
 import { withTenant } from "@/lib/db/tx";
 import { formatPaise } from "@/lib/money/format";
 import { monthUsage } from "@/lib/orgs/usage";
@@ -19,7 +20,7 @@ export default async function ServicesPage() {
     );
     return { usage: await monthUsage(db, caller.orgId), fee: org.rows[0].service_fee_paise, channels: ch.rows[0].n };
   });
-  const month = new Date().toLocaleString("en-IN", { month: "long", year: "numeric" });
+  const month = new Date().toLocaleString("en-IN", { timeZone: DISPLAY_TIME_ZONE, month: "long", year: "numeric" });
 
   return (
     <div className="mx-auto max-w-4xl space-y-6">
