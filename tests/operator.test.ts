@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSession } from "../lib/auth/session";
 import { closePools } from "../lib/db/pool";
 import { withService } from "../lib/db/tx";
+import { listOrganizations, revenueByDay } from "../lib/operator/operator";
 import { credit, debit, refund } from "../lib/wallet/wallet";
 import { makeOperatorCookie, makeOrg } from "./helpers/factories";
 import { serveRoutes } from "./helpers/serve-routes";
@@ -93,6 +94,42 @@ describe("operator console API", () => {
       db.query("select kind, amount_paise, description from public.wallet_transactions where org_id = $1", [t.orgId]),
     );
     expect(ledger.rows).toEqual([{ kind: "adjustment", amount_paise: 5000, description: "Goodwill credit" }]);
+  });
+
+  it("counts months and days in India time, whatever the session's time zone", async () => {
+    const t = await makeOrg();
+    const ledger = (at: string, paise: number) =>
+      withService((db) =>
+        db.query(
+          `insert into public.wallet_transactions (org_id, kind, amount_paise, balance_after_paise, reference, created_at)
+           values ($1, 'debit', $2, 0, $3, ${at})`,
+          [t.orgId, -paise, `test:${randomUUID()}`],
+        ),
+      );
+    const inNewYork = <T>(fn: (db: Parameters<Parameters<typeof withService>[0]>[0]) => Promise<T>) =>
+      withService(async (db) => {
+        await db.query("set local time zone 'America/New_York'");
+        return fn(db);
+      });
+    // A fee a minute into this India month counts for the month; one a minute before it does not.
+    const monthStart = "date_trunc('month', now() at time zone 'Asia/Kolkata') at time zone 'Asia/Kolkata'";
+    await ledger(`${monthStart} + interval '1 minute'`, 11);
+    await ledger(`${monthStart} - interval '1 minute'`, 1000);
+    const row = (await inNewYork(listOrganizations)).find((o) => o.id === t.orgId);
+    expect(row?.fees_this_month_paise).toBe(11);
+
+    // Revenue days: a fee at 00:01 IST twenty days ago is that day's, one at 23:59 IST the day before, the day before's.
+    const before = await inNewYork((db) => revenueByDay(db, 30));
+    const day = (back: number) => `((now() at time zone 'Asia/Kolkata')::date - ${back})::timestamp at time zone 'Asia/Kolkata'`;
+    await ledger(`${day(20)} + interval '1 minute'`, 7777);
+    await ledger(`${day(20)} - interval '1 minute'`, 3333);
+    const after = await inNewYork((db) => revenueByDay(db, 30));
+    const { rows: [today] } = await withService((db) => db.query<{ d: string }>("select to_char((now() at time zone 'Asia/Kolkata')::date, 'YYYY-MM-DD') as d"));
+    expect(after[0].day).toBe(today.d);
+    const added = after.map((a, i) => Number(a.fees_paise) - Number(before[i].fees_paise));
+    expect(added[20]).toBe(7777);
+    expect(added[21]).toBe(3333);
+    expect([added[19], added[22]]).toEqual([0, 0]);
   });
 
   it("reports revenue per day", async () => {

@@ -29,6 +29,23 @@ describe("month usage", () => {
     const hidden = await b.asUser((db) => monthUsage(db, a.orgId));
     expect(hidden).toEqual({ messagesSent: 0, messagesFailed: 0, messagesReceived: 0, feesPaidPaise: 0, refundsPaise: 0 });
   });
+
+  it("the month is India's, whatever the session's time zone", async () => {
+    const c = await makeOrg();
+    const usage = await withService(async (db) => {
+      // One message a minute into this India month (still last month in UTC and New York), one a minute before it.
+      for (const offset of ["1 minute", "-1 minute"]) {
+        await db.query(
+          `insert into public.messages (org_id, direction, type, status, created_at)
+           values ($1, 'outbound', 'text', 'sent', date_trunc('month', now() at time zone 'Asia/Kolkata') at time zone 'Asia/Kolkata' + $2::interval)`,
+          [c.orgId, offset],
+        );
+      }
+      await db.query("set local time zone 'America/New_York'");
+      return monthUsage(db, c.orgId);
+    });
+    expect(usage.messagesSent).toBe(1);
+  });
 });
 
 describe("home page figures", () => {

@@ -18,10 +18,13 @@ export interface OrgOverview {
   created_at: Date;
 }
 
-/** Every organization with its balance and this month's messages and net fees (debits less refunds). */
+/**
+ * Every organization with its balance and this month's messages and net fees (debits less refunds).
+ * Months and days here are India's (Asia/Kolkata), as everywhere on the platform.
+ */
 export async function listOrganizations(db: Db): Promise<OrgOverview[]> {
   const { rows } = await db.query<OrgOverview>(
-    `with month as (select date_trunc('month', now()) as start),
+    `with month as (select date_trunc('month', now() at time zone 'Asia/Kolkata') at time zone 'Asia/Kolkata' as start),
      fees as (
        select t.org_id, -sum(t.amount_paise) filter (where t.kind in ('debit', 'refund'))::bigint as fees
        from public.wallet_transactions t, month
@@ -105,15 +108,20 @@ export interface RevenueDay {
   messages: number;
 }
 
-/** Platform revenue from service fees per day (debits less their refunds), newest first. */
+/** Platform revenue from service fees per India day (debits less their refunds), newest first. */
 export async function revenueByDay(db: Db, days = 30): Promise<RevenueDay[]> {
   const { rows } = await db.query<RevenueDay>(
-    `select to_char(d.day, 'YYYY-MM-DD') as day,
+    `with d as (
+       select (now() at time zone 'Asia/Kolkata')::date - g.n as day from generate_series(0, $1::int - 1) as g(n)
+     )
+     select to_char(d.day, 'YYYY-MM-DD') as day,
             coalesce(-sum(t.amount_paise), 0)::bigint as fees_paise,
             count(t.id) filter (where t.kind = 'debit')::bigint as messages
-     from generate_series(date_trunc('day', now()) - make_interval(days => $1 - 1), date_trunc('day', now()), interval '1 day') as d(day)
+     from d
      left join public.wallet_transactions t
-       on t.created_at >= d.day and t.created_at < d.day + interval '1 day' and t.kind in ('debit', 'refund')
+       on t.created_at >= d.day::timestamp at time zone 'Asia/Kolkata'
+      and t.created_at < (d.day + 1)::timestamp at time zone 'Asia/Kolkata'
+      and t.kind in ('debit', 'refund')
      group by d.day order by d.day desc`,
     [days],
   );

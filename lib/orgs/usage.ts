@@ -10,11 +10,13 @@ export interface MonthUsage {
 
 /**
  * This calendar month's usage for one organization: outbound and inbound messages and the net
- * service fees (debits less refunds). Works as tenant (RLS) or service role.
+ * service fees (debits less refunds). The month is India's (Asia/Kolkata), as every other day and
+ * month on the platform, whatever the database session's time zone. Works as tenant (RLS) or
+ * service role.
  */
 export async function monthUsage(db: Db, orgId: string): Promise<MonthUsage> {
   const { rows } = await db.query<{ sent: number; failed: number; received: number; fees: number; refunds: number }>(
-    `with month as (select date_trunc('month', now()) as start)
+    `with month as (select date_trunc('month', now() at time zone 'Asia/Kolkata') at time zone 'Asia/Kolkata' as start)
      select
        (select count(*) from public.messages m, month where m.org_id = $1 and m.created_at >= month.start
           and m.direction = 'outbound' and m.status <> 'failed')::int as sent,
