@@ -55,6 +55,7 @@ export function SimulateInboundForm({ defaultFrom = "919812345678" }: { defaultF
           onChange={(e) => setChannelId(e.target.value)}
           className="w-full rounded-lg border border-border bg-surface-2 px-3 py-2 text-sm"
         >
+          {data ? null : <option value="">Loading your numbers…</option>}
           {channels.map((c) => (
             <option key={c.id} value={c.id}>
               {c.display_phone_number}
@@ -72,7 +73,8 @@ export function SimulateInboundForm({ defaultFrom = "919812345678" }: { defaultF
         <Input id="sim-text" value={text} onChange={(e) => setText(e.target.value)} />
       </Field>
       <div className="md:col-span-2 flex items-center gap-3">
-        <Button type="submit" variant="secondary">
+        {/* Not before the numbers have loaded: there is nothing to send to yet. */}
+        <Button type="submit" variant="secondary" disabled={!selected}>
           Simulate incoming message
         </Button>
         <p role="status" className={`text-sm ${notice?.ok ? "text-success" : "text-danger"}`}>
