@@ -14,11 +14,10 @@ export function formatPhone(e164: string | null, waId?: string): string {
 }
 
 // Dates show in India time (components/time-zone.ts).
-const TIME_ZONE = DISPLAY_TIME_ZONE;
 
 export function formatDate(iso: string | null): string {
   if (!iso) return "—";
-  return new Date(iso).toLocaleDateString("en-IN", { day: "numeric", month: "short", year: "numeric", timeZone: TIME_ZONE });
+  return new Date(iso).toLocaleDateString("en-IN", { day: "numeric", month: "short", year: "numeric", timeZone: DISPLAY_TIME_ZONE });
 }
 
 export function formatDateTime(iso: string | null): string {
@@ -29,7 +28,7 @@ export function formatDateTime(iso: string | null): string {
     year: "numeric",
     hour: "numeric",
     minute: "2-digit",
-    timeZone: TIME_ZONE,
+    timeZone: DISPLAY_TIME_ZONE,
   })} IST`;
 }
 

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { requirePageOrg } from "@/app/_server/page-caller";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui";
 import { BalanceCard } from "@/components/wallet/BalanceCard";
-import { formatDateTime } from "@/components/wallet/format";
+import { formatMediumDateTime } from "@/components/time-zone";
 import { LowBalanceNotice } from "@/components/wallet/LowBalanceNotice";
 import { RechargeForm } from "@/components/wallet/RechargeForm";
 import { ThresholdForm } from "@/components/wallet/ThresholdForm";
@@ -269,11 +269,11 @@ function LedgerTable({ rows }: { rows: LedgerRow[] }) {
                 <div className="font-medium">{KIND_LABELS[r.kind] ?? r.kind}</div>
                 {r.description && r.description !== KIND_LABELS[r.kind] ? <div className="truncate text-xs text-muted" title={r.description}>{r.description}</div> : null}
                 <div className="mt-0.5 flex flex-wrap gap-x-3 text-xs">
-                  <span className="text-muted sm:hidden">{formatDateTime(r.created_at)}</span>
+                  <span className="text-muted sm:hidden">{formatMediumDateTime(r.created_at)}</span>
                   {purposeLink(r)}
                 </div>
               </td>
-              <td className="hidden whitespace-nowrap px-5 py-3 align-top text-muted sm:table-cell">{formatDateTime(r.created_at)}</td>
+              <td className="hidden whitespace-nowrap px-5 py-3 align-top text-muted sm:table-cell">{formatMediumDateTime(r.created_at)}</td>
               <td className="whitespace-nowrap px-4 py-3 text-right align-top sm:px-5">
                 <div className={r.amount_paise > 0 ? "font-medium tabular-nums text-success" : "font-medium tabular-nums"}>
                   {r.amount_paise > 0 ? "+" : ""}
@@ -317,7 +317,7 @@ function PaymentsTable({ rows }: { rows: PaymentRow[] }) {
           {rows.map((p) => (
             <tr key={p.id} id={`payment-${p.id}`} className="scroll-mt-24 target:bg-accent/10">
               <td className="px-4 py-3 align-top sm:px-5">
-                <div>{formatDateTime(p.created_at)}</div>
+                <div>{formatMediumDateTime(p.created_at)}</div>
                 {p.mode === "sandbox" ? <div className="text-xs text-muted">Sandbox</div> : null}
               </td>
               <td className="whitespace-nowrap px-2 py-3 text-right align-top font-medium tabular-nums sm:px-5">
