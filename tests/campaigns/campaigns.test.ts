@@ -5,7 +5,7 @@ import { runnerStats } from "../../lib/campaigns/runner";
 import { startCampaignWorkers } from "../../lib/campaigns/worker";
 import { resetEnvCache } from "../../lib/config/env";
 import { closePools } from "../../lib/db/pool";
-import { failMessage } from "../../lib/messaging/send";
+import { failMessage, prepareStats } from "../../lib/messaging/send";
 import { withService } from "../../lib/db/tx";
 import { startSandboxGraphServer, type SandboxGraphServer } from "../../lib/sandbox/graph-server";
 import { campaignState, makeContacts, makeTaggedContact, makeTemplate, setChannel, waitFor } from "../helpers/campaigns";
@@ -268,7 +268,18 @@ describe("campaigns on the job queue (worker in this process)", () => {
     const s = await waitFor(() => campaignState(id), (x) => (x.blocked_reason ?? "").includes("messaging limit"), 60_000, 200);
     expect(s.status).toBe("running");
     // The sends in flight when the limit was reached finish; nothing more goes out while it holds.
-    const settled = await waitFor(() => campaignState(id), (x) => !x.recipients.sending, 30_000, 100);
+    const settled = await waitFor(() => campaignState(id), (x) => !x.recipients.sending, 30_000, 100).catch(async (err: Error) => {
+      // Seen once under the full suite's load (90 still sending after 30 s): say which step they are stuck in.
+      const { rows } = await withService((db) =>
+        db.query(
+          `select r.status, r.message_id is not null as has_message, m.status as message_status, m.error_title, count(*)::int as n
+             from public.campaign_recipients r left join public.messages m on m.id = r.message_id
+            where r.campaign_id = $1 group by 1, 2, 3, 4`,
+          [id],
+        ),
+      );
+      throw new Error(`${err.message}; recipients by step: ${JSON.stringify(rows)}; prepare ${JSON.stringify(prepareStats)}`);
+    });
     expect(settled.recipients).toEqual({ sent: 250, queued: 20 });
     expect(sentTo(t).length).toBe(250);
     const cancelled = await call(`/api/v1/campaigns/${id}/cancel`, { key: t.apiKey, method: "POST" });
