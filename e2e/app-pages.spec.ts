@@ -5,7 +5,8 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 
 // Every page of the signed-in app (the seeded demo organization, which has a sandbox number,
 // contacts and auto-replies) and the operator console: axe finds no serious or critical
-// accessibility violation, nothing scrolls sideways, and each is saved to
+// accessibility violation, nothing scrolls sideways, every page title starts at the same place, no
+// request is missing, and each is saved to
 // artifacts/screenshots/app/ in both themes at desktop and phone widths for a person to look at.
 
 const OUT = "artifacts/screenshots/app";
@@ -61,11 +62,21 @@ for (const theme of ["dark", "light"] as const) {
       mkdirSync(OUT, { recursive: true });
       const ctx = await context(browser, theme, width);
       const page = await ctx.newPage();
+      // No request the pages make is missing (the browser asks for an icon on every page).
+      const missing: string[] = [];
+      page.on("response", (r) => void (r.status() === 404 && missing.push(r.url())));
       await logIn(page, "demo@wa.local", "demo-password-123");
+      const headingLeft = new Map<string, number>();
       for (const [path, name] of PAGES) {
         await page.goto(path);
         await check(page, `${name}-${theme}-${width}`);
+        // (The inbox's title is for screen readers only: its conversation list is the page.)
+        const title = page.locator("main h1:not(.sr-only)").first();
+        if (await title.count()) headingLeft.set(path, Math.round((await title.boundingBox())!.x));
       }
+      // Every page's title starts where the others' do: moving between pages, nothing jumps sideways.
+      expect(new Set(headingLeft.values()).size, JSON.stringify(Object.fromEntries(headingLeft))).toBe(1);
+      expect(missing).toEqual([]);
       // A campaign's page (the seeded draft): progress, controls and the recipients table.
       await page.goto("/campaigns");
       await page.getByRole("link", { name: "Shipping update (demo draft)" }).click();

@@ -68,7 +68,7 @@ export function AnalyticsDashboard({
   const shown = data ?? null;
 
   return (
-    <div className="mx-auto max-w-6xl space-y-6">
+    <div className="max-w-6xl space-y-6">
       <PageHeader
         title="Analytics"
         description={`Messages, delivery and spend from ${longDay(query.from)} to ${longDay(query.to)}, by day in India time (IST).`}

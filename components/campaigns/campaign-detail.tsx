@@ -54,7 +54,7 @@ export function CampaignDetail({ initial, canEdit }: { initial: Campaign; canEdi
   const done = p.sent + p.delivered + p.read + p.failed + p.skipped;
   const pct = p.total ? Math.round((done / p.total) * 100) : 0;
   return (
-    <div className="mx-auto max-w-5xl space-y-5">
+    <div className="max-w-5xl space-y-5">
       <PageHeader
         title={c.name}
         description={`Template ${c.template_name} (${c.template_language}) · ${p.total.toLocaleString("en-IN")} recipients`}

@@ -8,7 +8,7 @@ export const metadata: Metadata = { title: "Automations" };
 export default async function AutomationsPage() {
   const caller = await requirePageOrg();
   return (
-    <div className="mx-auto max-w-4xl">
+    <div className="max-w-4xl">
       <PageHeader
         title="Auto-replies"
         description="Answer common questions instantly. One reply per incoming message, first matching rule by priority; never to contacts who opted out. Each reply is charged like any message."

@@ -15,7 +15,7 @@ export default async function CampaignsPage() {
   const campaigns = await withTenant(caller.claims, (db) => listCampaigns(db, caller.orgId, { limit: 100 }));
   const canEdit = caller.role === "owner" || caller.role === "admin";
   return (
-    <div className="mx-auto max-w-5xl">
+    <div className="max-w-5xl">
       <PageHeader
         title="Campaigns"
         description="Send an approved template to many contacts at once, paced to your number's throughput. Each message is charged like a single send; failures on our or Meta's side are refunded."

@@ -15,7 +15,7 @@ export default async function ChannelsPage() {
       ? { appId: e.META_APP_ID, configId: e.META_CONFIG_ID, version: e.GRAPH_API_VERSION }
       : null;
   return (
-    <div className="mx-auto max-w-4xl space-y-6">
+    <div className="max-w-4xl space-y-6">
       <PageHeader title="Channels" description="Your organization's WhatsApp numbers." />
       <ChannelsManager canManage={caller.role === "owner" || caller.role === "admin"} sandbox={sandboxEnabled()} live={live} />
       <Card>

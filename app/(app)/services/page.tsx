@@ -23,7 +23,7 @@ export default async function ServicesPage() {
   const month = new Date().toLocaleString("en-IN", { timeZone: DISPLAY_TIME_ZONE, month: "long", year: "numeric" });
 
   return (
-    <div className="mx-auto max-w-4xl space-y-6">
+    <div className="max-w-4xl space-y-6">
       <PageHeader title="My services" description="What your organization is subscribed to, and this month's usage." />
       <Card>
         <div className="flex flex-wrap items-start justify-between gap-3">

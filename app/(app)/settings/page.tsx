@@ -24,7 +24,7 @@ export default async function SettingsPage() {
   const isAdmin = caller.role === "owner" || caller.role === "admin";
 
   return (
-    <div className="mx-auto max-w-4xl space-y-6">
+    <div className="max-w-4xl space-y-6">
       <PageHeader title="Settings" description="Your organization, team and API access." />
       <Card>
         <h2 className="mb-4 text-lg font-semibold">Organization</h2>

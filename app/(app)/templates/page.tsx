@@ -8,7 +8,7 @@ export const metadata: Metadata = { title: "Templates" };
 export default async function TemplatesPage() {
   const caller = await requirePageOrg();
   return (
-    <div className="mx-auto max-w-5xl">
+    <div className="max-w-5xl">
       <PageHeader
         title="Message templates"
         description="Approved templates are the only messages WhatsApp lets you send once a customer's 24-hour window has closed. Meta reviews each new template; its status updates here by itself."

@@ -12,7 +12,7 @@ export default async function NewCampaignPage() {
   const caller = await requirePageOrg({ roles: ["owner", "admin"] });
   const options = await withTenant(caller.claims, (db) => campaignFormOptions(db, caller.orgId));
   return (
-    <div className="mx-auto max-w-4xl">
+    <div className="max-w-4xl">
       <PageHeader title="New campaign" description="An approved template, who gets it, and when. You see the number of recipients and the total fee before anything is sent." />
       <CampaignForm options={options} />
     </div>

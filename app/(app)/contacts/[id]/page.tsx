@@ -26,7 +26,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
   const attributes = Object.entries(dto.attributes);
 
   return (
-    <div className="mx-auto max-w-4xl space-y-6">
+    <div className="max-w-4xl space-y-6">
       <Link href="/contacts" className="inline-flex items-center gap-1 text-sm text-muted hover:text-text">
         <span aria-hidden="true">←</span> Contacts
       </Link>
