@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { env } from "../config/env";
+import { retryTransient } from "../db/retry";
 import { serviceQuery } from "../db/service-query";
 import { withService } from "../db/tx";
 import { ApiError } from "../http/errors";
@@ -373,7 +374,11 @@ async function flushRecordsNow(): Promise<void> {
   pending = [];
   if (!batch.length) return;
   try {
-    await serviceQuery(
+    // A deadlock victim (say, a TRUNCATE or schema change locking these tables in another order)
+    // changed nothing and is run again: left unrecorded, these recipients would stay "sending"
+    // until a later slice put them back in the queue.
+    await retryTransient(() =>
+      serviceQuery(
       `update public.campaign_recipients r set
          status = case when v.status = 'retry' then 'queued' else v.status end,
          message_id = case when v.status in ('retry', 'queued') then null else coalesce(v.message_id, r.message_id) end,
@@ -385,6 +390,7 @@ async function flushRecordsNow(): Promise<void> {
        from unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::int[]) as v(id, status, message_id, reason, delay_ms)
        where r.id = v.id`,
       [batch.map((b) => b.id), batch.map((b) => b.status), batch.map((b) => b.messageId), batch.map((b) => b.reason), batch.map((b) => b.delayMs)],
+      ),
     );
     batch.forEach((b) => b.resolve());
   } catch (err) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { env } from "../config/env";
 import { channelTokenContext, decryptSecret } from "../crypto/secrets";
+import { retryTransient } from "../db/retry";
 import { servicePrepared, serviceQuery } from "../db/service-query";
 import { ApiError } from "../http/errors";
 import { logger } from "../log";
@@ -387,17 +388,16 @@ async function flushSent(): Promise<void> {
     for (const b of items) b.resolve(byId.get(b.id) ?? "sent");
   };
   try {
-    const { rows } = await servicePrepared<{ id: string; status: MessageStatus }>("send_succeeded", SENT_SQL, [
-      batch.map((b) => b.id),
-      batch.map((b) => b.wamid),
-    ]);
+    const { rows } = await retryTransient(() =>
+      servicePrepared<{ id: string; status: MessageStatus }>("send_succeeded", SENT_SQL, [batch.map((b) => b.id), batch.map((b) => b.wamid)]),
+    );
     settle(rows, batch);
   } catch (err) {
     if (batch.length === 1) return batch[0].reject(err);
     // One bad row (say, a wamid Meta repeated) must not fail the others: record them one by one.
     await Promise.all(
       batch.map((b) =>
-        servicePrepared<{ id: string; status: MessageStatus }>("send_succeeded", SENT_SQL, [[b.id], [b.wamid]]).then(
+        retryTransient(() => servicePrepared<{ id: string; status: MessageStatus }>("send_succeeded", SENT_SQL, [[b.id], [b.wamid]])).then(
           ({ rows }) => settle(rows, [b]),
           (e: unknown) => b.reject(e),
         ),
