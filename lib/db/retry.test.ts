@@ -19,30 +19,29 @@ describe("retryTransient", () => {
     expect(calls).toBe(4);
   });
 
-  it("throws any other error at once", async () => {
-    let calls = 0;
-    const err = await retryTransient(
-      async () => {
-        calls++;
-        throw pgError("23505");
+  function alwaysFailing(code: string) {
+    const f = {
+      calls: 0,
+      run: async (): Promise<never> => {
+        f.calls++;
+        throw pgError(code);
       },
-      { baseMs: 1 },
-    ).catch((e: unknown) => e);
+    };
+    return f;
+  }
+
+  it("throws any other error at once", async () => {
+    const f = alwaysFailing("23505");
+    const err = await retryTransient(f.run, { baseMs: 1 }).catch((e: unknown) => e);
     expect((err as { code: string }).code).toBe("23505");
-    expect(calls).toBe(1);
+    expect(f.calls).toBe(1);
   });
 
   it("gives up after the attempts, with the last error", async () => {
-    let calls = 0;
-    const err = await retryTransient(
-      async () => {
-        calls++;
-        throw pgError("40P01");
-      },
-      { attempts: 3, baseMs: 1 },
-    ).catch((e: unknown) => e);
+    const f = alwaysFailing("40P01");
+    const err = await retryTransient(f.run, { attempts: 3, baseMs: 1 }).catch((e: unknown) => e);
     expect((err as Error).message).toBe("pg 40P01");
-    expect(calls).toBe(3);
+    expect(f.calls).toBe(3);
   });
 
   it("tells transient errors from others", () => {

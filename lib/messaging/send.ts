@@ -397,7 +397,7 @@ async function flushSent(): Promise<void> {
     // One bad row (say, a wamid Meta repeated) must not fail the others: record them one by one.
     await Promise.all(
       batch.map((b) =>
-        retryTransient(() => servicePrepared<{ id: string; status: MessageStatus }>("send_succeeded", SENT_SQL, [[b.id], [b.wamid]])).then(
+        servicePrepared<{ id: string; status: MessageStatus }>("send_succeeded", SENT_SQL, [[b.id], [b.wamid]]).then(
           ({ rows }) => settle(rows, [b]),
           (e: unknown) => b.reject(e),
         ),
