@@ -12,7 +12,7 @@
 //        --server-node-options "--max-semi-space-size=64" (NODE_OPTIONS for the server processes)
 //        --profile (V8 CPU profiles of the server processes into .test-data/bench-send-prof)
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, openSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, openSync, statSync, mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -87,6 +87,8 @@ if (flags.profile) {
 }
 delete env.GRAPH_API_URL;
 const launcherLog = path.join(DATA_DIR, "..", "bench-send-launcher.log");
+// On a fresh clone .test-data does not exist yet (the launcher creates DATA_DIR itself, later).
+mkdirSync(path.dirname(launcherLog), { recursive: true });
 const out = openSync(launcherLog, "w");
 log(`== starting the production server on ${APP} (log: ${path.relative(process.cwd(), launcherLog)})`);
 const launcher: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/launch.ts", "start"], { env, stdio: ["ignore", out, out] });
