@@ -17,6 +17,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
+import { calibrate, formatCalibration } from "./calibrate";
 
 const { values: flags } = parseArgs({
   options: {
@@ -65,6 +66,8 @@ if (flags.build || stale) {
   log("== next build (production)");
   execFileSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
 }
+// Before anything of ours runs, and again after it all stopped: how much CPU the machine had.
+log(formatCalibration(await calibrate()));
 await rm(DATA_DIR, { recursive: true, force: true });
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -363,6 +366,7 @@ try {
   log(good ? "   OK: every send was charged exactly once (ledger debits = messages = sent)" : "   MISMATCH: see the figures above");
   await closePools();
   await stop();
+  log(`\nAfter the run: ${formatCalibration(await calibrate())}`);
   process.exit(good ? 0 : 1);
 } catch (err) {
   log(`bench failed: ${(err as Error).stack ?? err}`);

@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../../lib/db/embedded";
 import { migrate } from "../../lib/db/migrate";
+import { calibrate, formatCalibration } from "./calibrate";
 import { formatReport, prepareBench, ratio, runWalletBench } from "./wallet-bench";
 
 const { values } = parseArgs({
@@ -27,6 +28,8 @@ if (!(seconds > 0) || !Number.isInteger(slices) || slices < 1 || concurrencies.s
   process.exit(2);
 }
 
+// Before Postgres starts, and again after the run: how much CPU the machine had.
+console.log(formatCalibration(await calibrate()));
 const dataDir = await mkdtemp(path.join(os.tmpdir(), "wallet-bench-"));
 const db = await startEmbeddedPostgres({
   dataDir: path.join(dataDir, "pg"),
@@ -65,4 +68,5 @@ try {
   await db.stop();
   await rm(dataDir, { recursive: true, force: true });
 }
+console.log(`After the run: ${formatCalibration(await calibrate())}`);
 process.exit(code);

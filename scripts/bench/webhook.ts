@@ -25,6 +25,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import http from "node:http";
 import { loadavg } from "node:os";
+import { calibrate, formatCalibration } from "./calibrate";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -78,6 +79,8 @@ if (!args["no-build"] || !existsSync(".next/BUILD_ID")) {
   const b = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
+// Before anything of ours runs, and again after it all stopped: how much CPU the machine had.
+console.log(formatCalibration(await calibrate()));
 await rm(DATA_DIR, { recursive: true, force: true });
 const launcher: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/launch.ts", "start"], {
   stdio: ["ignore", "ignore", "inherit"],
@@ -111,6 +114,7 @@ try {
 } finally {
   await stopLauncher();
 }
+console.log(`\nAfter the run: ${formatCalibration(await calibrate())}`);
 
 async function main() {
   const runtimePath = path.join(DATA_DIR, "runtime.json");
