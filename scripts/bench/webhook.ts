@@ -25,13 +25,13 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import http from "node:http";
 import { loadavg } from "node:os";
-import { calibrate, formatCalibration } from "./calibrate";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { signMetaPayload, verifyMetaSignature } from "../../lib/whatsapp/signature";
 import { parseWebhook } from "../../lib/whatsapp/webhook-events";
 import { combineChanges, inboundTextPayload, statusPayload, type Metadata, type StatusName } from "../../lib/whatsapp/webhook-payloads";
+import { calibrate, formatCalibration } from "./calibrate";
 
 const { values: args } = parseArgs({
   options: {
