@@ -134,7 +134,8 @@ export const operations: Operation[] = [
     }),
     body: z.intersection(sendRequestSchema, outboundMessageSchema),
     responses: {
-      201: { description: "Sent (or accepted and pending a retry)", schema: sendResult },
+      201: { description: "Sent (a repeated Idempotency-Key answers with the first request's result and status)", schema: sendResult },
+      202: { description: "Charged and pending: Meta did not answer yet (a retry is scheduled, or the outcome is unknown and settled later)", schema: sendResult },
       402: { description: "The wallet balance is lower than the fee; nothing was sent or charged" },
       403: { description: "The organization is suspended" },
       404: { description: "channel_id is not one of the organization's channels, or template_not_found: no such template (name and language) for the channel's WABA" },

@@ -144,16 +144,16 @@ export async function sendMessage(input: SendInput): Promise<SendResult> {
   switch (p.outcome) {
     case "charged":
       break;
-    case "duplicate":
-      return {
-        ...base,
-        id: p.message_id!,
+    case "duplicate": {
+      let first: Pick<SendResult, "wamid" | "status" | "refunded" | "error"> = {
         wamid: p.wamid,
         status: p.message_status!,
         refunded: Boolean(p.refunded),
         error: p.error_title ? { code: p.error_code, title: p.error_title } : null,
-        duplicate: true,
       };
+      if (first.status === "pending" && !first.wamid && !first.error) first = (await originalOutcome(p.message_id!)) ?? first;
+      return { ...base, id: p.message_id!, ...first, duplicate: true };
+    }
     default:
       throw rejection(p);
   }
@@ -183,6 +183,29 @@ export async function sendMessage(input: SendInput): Promise<SendResult> {
     error: outcome.error,
     duplicate: false,
   };
+}
+
+// A repeat of a request still in flight (same Idempotency-Key, sent concurrently) finds the first
+// one charged and pending, no answer from Meta yet. "The same request returns the first result":
+// wait for that result a little, as the first caller does, rather than answer 202 for a message
+// that is about to be sent. Only for a young row: one left pending by a crash is the reconciler's.
+const ORIGINAL_WAIT_MS = 5_000;
+
+async function originalOutcome(messageId: string): Promise<Pick<SendResult, "wamid" | "status" | "refunded" | "error"> | null> {
+  const deadline = Date.now() + ORIGINAL_WAIT_MS;
+  for (let pause = 10; Date.now() < deadline; pause = Math.min(pause * 2, 200)) {
+    await new Promise((r) => setTimeout(r, pause));
+    const { rows } = await serviceQuery<{ status: MessageStatus; wamid: string | null; refunded: boolean; error_code: number | null; error_title: string | null; young: boolean }>(
+      `select status, wamid, refunded, error_code, error_title, created_at > now() - interval '1 minute' as young
+       from public.messages where id = $1`,
+      [messageId],
+    );
+    const m = rows[0];
+    if (!m) return null;
+    const error = m.error_title ? { code: m.error_code, title: m.error_title } : null;
+    if (m.status !== "pending" || m.wamid || error || !m.young) return { wamid: m.wamid, status: m.status, refunded: m.refunded, error };
+  }
+  return null;
 }
 
 // ---- Charging: private.send_prepare_batch, one transaction per event-loop turn ----

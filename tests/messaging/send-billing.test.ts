@@ -162,6 +162,29 @@ describe("sending charges the wallet exactly once", () => {
     expect(await balance(t.orgId)).toBe(980);
   });
 
+  it("Idempotency-Key: a repeat that arrives while the first is still being sent answers with the first's result, not 202 pending", async () => {
+    const t = await makeTenant();
+    const to = phone();
+    await makeContact(t.orgId, to.slice(1));
+    const key = `order-${randomUUID()}`;
+    const msg = { type: "text" as const, text: { body: "Your order shipped" } };
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let charged!: () => void;
+    const reachedDelivery = new Promise<void>((r) => (charged = r));
+    // The first send is charged and its pending row committed, then held just before it calls Meta.
+    const first = sendMessage({ orgId: t.orgId, to, message: msg, idempotencyKey: key, source: "api", beforeDeliver: async () => (charged(), held) });
+    await reachedDelivery;
+    const repeat = sendMessage({ orgId: t.orgId, to, message: msg, idempotencyKey: key, source: "api" });
+    await new Promise((r) => setTimeout(r, 150)); // the repeat has found the row pending by now
+    release();
+    const [a, b] = await Promise.all([first, repeat]);
+    expect(a).toMatchObject({ status: "sent", duplicate: false });
+    expect(b).toMatchObject({ id: a.id, status: "sent", wamid: a.wamid, duplicate: true });
+    expect(callsTo(to)).toBe(1);
+    expect(await balance(t.orgId)).toBe(980);
+  });
+
   it("outside the 24-hour window a text is refused with 422 (use a template) and a template goes out; opted-out contacts get nothing", async () => {
     const t = await makeTenant();
     const stale = phone();
