@@ -3,6 +3,7 @@ import { env } from "../config/env";
 import { channelTokenContext, decryptSecret } from "../crypto/secrets";
 import { retryTransient } from "../db/retry";
 import { servicePrepared, serviceQuery } from "../db/service-query";
+import { flushWal } from "../db/wal";
 import { ApiError } from "../http/errors";
 import { logger } from "../log";
 import { assertTemplateSendable } from "../templates/cache";
@@ -219,8 +220,12 @@ async function originalOutcome(messageId: string): Promise<Pick<SendResult, "wam
 // changing between its read and the debit (40001), a deadlock victim (40P01) — it rolled back
 // entirely (nothing was charged) and each member is prepared on its own, retried a few times.
 
-const PREPARE = `select b.o_ord as ord, (b.o_result).*
-  from private.send_prepare_batch($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+// The batch commits without waiting for its disk flush, so the next batch of a busy wallet gets the
+// wallet row sooner; runBatch flushes the WAL before any send is answered or delivered, so nothing
+// is acted on before it is durable (supabase/migrations/20261201200002_wallet_debit_early_lock_release.sql).
+const PREPARE = `select b.o_ord as ord, e.early as early_commit, (b.o_result).*
+  from private.commit_without_waiting_for_flush() e(early),
+       private.send_prepare_batch($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
                                   $8::text[], $9::text[], $10::uuid[], $11::text[], $12::int[]) b
   order by b.o_ord`;
 const MAX_BATCH = 64;
@@ -233,8 +238,8 @@ interface PrepareJob {
   resolve: (p: Prepared) => void;
   reject: (e: unknown) => void;
 }
-/** Counters for tests and benchmarks: statements run, sends they carried, batches that fell back. */
-export const prepareStats = { statements: 0, sends: 0, fallbacks: 0 };
+/** Counters for tests and benchmarks: statements run, sends they carried, batches that fell back, WAL flushes awaited. */
+export const prepareStats = { statements: 0, sends: 0, fallbacks: 0, flushes: 0 };
 const prepareQueue: PrepareJob[] = [];
 let prepareScheduled = false;
 // At most this many prepare statements in flight per process; sends arriving meanwhile wait and go
@@ -274,12 +279,11 @@ async function runBatch(batch: PrepareJob[], attempt: number): Promise<void> {
   batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const cols: unknown[][] = Array.from({ length: 12 }, () => []);
   for (const job of batch) job.args.forEach((v, i) => cols[i].push(i === 6 ? JSON.stringify(v) : v));
+  let rows: (Prepared & { ord: number; early_commit: boolean })[];
   try {
     prepareStats.statements++;
-    const { rows } = await servicePrepared<Prepared & { ord: number }>("send_prepare_batch", PREPARE, cols);
+    rows = (await servicePrepared<Prepared & { ord: number; early_commit: boolean }>("send_prepare_batch", PREPARE, cols)).rows;
     if (rows.length !== batch.length) throw new Error("send_prepare_batch returned a row count that does not match");
-    prepareStats.sends += batch.length;
-    for (const r of rows) batch[Number(r.ord) - 1].resolve(r);
   } catch (err) {
     const retryable = RETRYABLE.has((err as { code?: string }).code ?? "");
     if (batch.length > 1) {
@@ -292,7 +296,22 @@ async function runBatch(batch: PrepareJob[], attempt: number): Promise<void> {
     } else {
       batch[0].reject(err);
     }
+    return;
   }
+  // Committed. Durable before anyone hears of it; if the flush fails, the batch is NOT prepared
+  // again (that could charge twice): each send fails, and its message (if any) stays pending for
+  // the reconciler, as after a crash.
+  try {
+    if (rows[0]?.early_commit) {
+      await flushWal();
+      prepareStats.flushes++;
+    }
+  } catch (err) {
+    for (const job of batch) job.reject(err);
+    return;
+  }
+  prepareStats.sends += batch.length;
+  for (const r of rows) batch[Number(r.ord) - 1].resolve(r);
 }
 
 function rejection(p: Prepared): ApiError {

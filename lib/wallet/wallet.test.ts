@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { closePools } from "../db/pool";
 import { withService } from "../db/tx";
 import { makeOrg } from "../../tests/helpers/factories";
-import { credit, debit, getBalance, refund } from "./wallet";
+import { getServicePool } from "../db/pool";
+import { credit, debit, debitCommitted, getBalance, refund } from "./wallet";
 
 afterAll(closePools);
 
@@ -141,6 +142,59 @@ describe("wallet functions on a real Postgres", () => {
     await expect(
       withService((db) => db.query("update public.wallet_transactions set amount_paise = 1 where org_id = $1", [orgId])),
     ).rejects.toThrow(/append-only/);
+  });
+});
+
+describe("debits committed on their own (private.wallet_debit_commit)", () => {
+  it("200 concurrent debits of 20 paise against 1,000 paise: exactly 50 succeed, a repeated reference charges once", async () => {
+    const { orgId } = await makeOrg();
+    await withService((db) => credit(db, { orgId, amountPaise: 1000, reference: `test:${randomUUID()}` }));
+    const repeated = `msg:${randomUUID()}`;
+    const [first, second] = await Promise.all([
+      debitCommitted({ orgId, amountPaise: 20, reference: repeated }),
+      debitCommitted({ orgId, amountPaise: 20, reference: repeated }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual(["applied", "duplicate"]);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => debitCommitted({ orgId, amountPaise: 20, reference: `msg:${randomUUID()}` })),
+    );
+    expect(results.filter((r) => r.ok && r.status === "applied")).toHaveLength(49);
+    expect(results.filter((r) => r.status === "insufficient_funds")).toHaveLength(151);
+    const balance = await withService((db) => getBalance(db, orgId));
+    expect(balance).toBe(0);
+    const rows = await ledger(orgId);
+    expect(rows.reduce((s, r) => s + r.amount_paise, 0)).toBe(0);
+    expect(rows.filter((r) => r.kind === "debit")).toHaveLength(50);
+    // Serial: each row's balance_after follows from the one before it.
+    rows.reduce((prev, r) => (expect(r.balance_after_paise).toBe(prev + r.amount_paise), r.balance_after_paise), 0);
+  });
+
+  it("answers only after its commit is flushed to the WAL on disk", async () => {
+    const { orgId } = await makeOrg();
+    await withService((db) => credit(db, { orgId, amountPaise: 100, reference: `test:${randomUUID()}` }));
+    const pool = getServicePool();
+    const { rows } = await pool.query<{ status: string; balance_paise: number; commit_lsn: string; flushed_lsn: string | null }>(
+      "call private.wallet_debit_commit($1, 30, $2)",
+      [orgId, `msg:${randomUUID()}`],
+    );
+    expect(rows[0]).toMatchObject({ status: "applied", balance_paise: 70 });
+    // PostgreSQL 17+ (the tests' server is 18): the commit did not wait for its flush, the
+    // procedure flushed afterwards, past the end of the commit record, before it answered.
+    expect(rows[0].flushed_lsn).not.toBeNull();
+    const { rows: cmp } = await pool.query<{ flushed_after_commit: boolean; on_disk: boolean }>(
+      "select $1::pg_lsn >= $2::pg_lsn as flushed_after_commit, pg_current_wal_flush_lsn() >= $1::pg_lsn as on_disk",
+      [rows[0].flushed_lsn, rows[0].commit_lsn],
+    );
+    expect(cmp[0]).toEqual({ flushed_after_commit: true, on_disk: true });
+  });
+
+  it("refuses to run inside a transaction block, and charges nothing there", async () => {
+    const { orgId } = await makeOrg();
+    await withService((db) => credit(db, { orgId, amountPaise: 100, reference: `test:${randomUUID()}` }));
+    await expect(
+      withService((db) => db.query("call private.wallet_debit_commit($1, 30, $2)", [orgId, `msg:${randomUUID()}`])),
+    ).rejects.toThrow(/invalid transaction termination/);
+    expect(await withService((db) => getBalance(db, orgId))).toBe(100);
   });
 });
 

@@ -1,3 +1,4 @@
+import { servicePrepared } from "../db/service-query";
 import type { Db } from "../db/tx";
 
 export type WalletStatus = "applied" | "duplicate" | "insufficient_funds" | "no_wallet" | "not_found" | "invalid";
@@ -35,19 +36,34 @@ function assertPaise(amount: number, name = "amount"): void {
 // The SQL functions (supabase/migrations/*_wallet_functions.sql) hold the rules; these wrappers
 // only call them, inside whatever service-role transaction the caller is in.
 
-/** Charges p_amount; refuses with status insufficient_funds instead of going negative. Idempotent by reference. */
-export async function debit(
-  db: Db,
-  args: { orgId: string; amountPaise: number; reference: string; description?: string; messageId?: string },
-): Promise<WalletResult> {
+interface DebitArgs {
+  orgId: string;
+  amountPaise: number;
+  reference: string;
+  description?: string;
+  messageId?: string;
+}
+
+/** wallet_debit's parameters, in order, for either way of calling it. */
+function debitValues(args: DebitArgs): unknown[] {
   assertPaise(args.amountPaise);
-  const { rows } = await db.query<Row>("select * from private.wallet_debit($1, $2, $3, $4, $5)", [
-    args.orgId,
-    args.amountPaise,
-    args.reference,
-    args.description ?? null,
-    args.messageId ?? null,
-  ]);
+  return [args.orgId, args.amountPaise, args.reference, args.description ?? null, args.messageId ?? null];
+}
+
+/** Charges p_amount; refuses with status insufficient_funds instead of going negative. Idempotent by reference. */
+export async function debit(db: Db, args: DebitArgs): Promise<WalletResult> {
+  const { rows } = await db.query<Row>("select * from private.wallet_debit($1, $2, $3, $4, $5)", debitValues(args));
+  return toResult(rows[0]);
+}
+
+/**
+ * The same debit as a transaction of its own, committed before this returns
+ * (private.wallet_debit_commit): the wallet's lock is released before the commit's disk flush, so
+ * debits of one busy wallet do not queue behind each other's flushes, and the answer still comes
+ * only once the debit is on disk. Runs on the service pool, outside any transaction.
+ */
+export async function debitCommitted(args: DebitArgs): Promise<WalletResult> {
+  const { rows } = await servicePrepared<Row>("wallet_debit_commit", "call private.wallet_debit_commit($1, $2, $3, $4, $5)", debitValues(args));
   return toResult(rows[0]);
 }
 

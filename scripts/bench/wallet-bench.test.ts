@@ -36,14 +36,14 @@ describe("wallet bench", () => {
     );
     // Warm-up calls are not counted in the cells, so the database saw at least what was counted.
     const counted = (w: string) => cells.filter((c) => c.workload === w).reduce((s, c) => s + c.ops, 0);
-    expect(rows[0].debits).toBeGreaterThanOrEqual(counted("debit") + counted("floor"));
+    expect(rows[0].debits).toBeGreaterThanOrEqual(counted("debit") + counted("in_tx") + counted("floor"));
     const spent = opening - rows[0].balance;
-    expect(spent).toBeGreaterThanOrEqual(20 * (counted("debit") + counted("floor") + counted("bare")));
+    expect(spent).toBeGreaterThanOrEqual(20 * (counted("debit") + counted("in_tx") + counted("floor") + counted("bare")));
     // Every debit through a ledger-writing path has its ledger row; only the bare UPDATEs lack one.
     expect(opening - rows[0].ledger_sum).toBe(20 * rows[0].debits);
 
     const report = formatReport(cells);
-    expect(report[0]).toMatch(/connections.*wallet_debit\/s.*floor\/s.*bare UPDATE\/s.*debit\/bare.*debit\/floor/);
+    expect(report[0]).toMatch(/connections.*debit\/s.*in_tx\/s.*floor\/s.*bare UPDATE\/s.*debit\/bare.*in_tx\/bare/);
     expect(report).toHaveLength(4);
     expect(report[2]).toMatch(/^\s*1 \|/);
   });

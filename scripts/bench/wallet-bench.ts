@@ -1,16 +1,23 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 
-// Debits per second on ONE wallet row, three ways, at several concurrencies:
-//   debit  private.wallet_debit, what the product calls (lock, ledger row, idempotency, low-balance check);
-//   floor  the least any ledger-writing debit can do: the conditional UPDATE plus one ledger INSERT
-//          (ON CONFLICT on the reference) in one plpgsql call; created by the bench in schema bench;
-//   bare   the conditional UPDATE alone, as one statement.
-// debit/floor shows what the function's own logic costs; floor/bare what writing a ledger row costs.
+// Debits per second on ONE wallet row, four ways, at several concurrencies:
+//   debit  private.wallet_debit_commit, a debit as its own transaction, as the product runs one
+//          (lib/wallet debitCommitted): the lock, ledger row, idempotency and low-balance check of
+//          private.wallet_debit, with the wallet released before the commit's disk flush and the
+//          answer given after it (supabase/migrations/20261201200002_wallet_debit_early_lock_release.sql);
+//   in_tx  private.wallet_debit as one statement with an ordinary synchronous commit, as it runs
+//          inside a caller's transaction: the wallet stays locked until the flush is done;
+//   floor  the least a ledger-writing debit with an ordinary commit can do: the conditional UPDATE
+//          plus one ledger INSERT (ON CONFLICT on the reference) in one plpgsql call; created by
+//          the bench in schema bench;
+//   bare   the conditional UPDATE alone, as one statement (also an ordinary commit).
+// in_tx/floor shows what the function's own logic costs, floor/bare what writing a ledger row
+// costs, debit/in_tx what releasing the wallet before the flush gains.
 // The workloads alternate in short slices on the same connections, so a neighbour's load on a
 // shared machine falls on all of them alike and the ratios stay meaningful.
 
-export const WORKLOADS = ["debit", "floor", "bare"] as const;
+export const WORKLOADS = ["debit", "in_tx", "floor", "bare"] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 export interface BenchOptions {
@@ -37,7 +44,8 @@ export interface Cell {
 }
 
 const SQL: Record<Workload, string> = {
-  debit: "select status = 'applied' as ok from private.wallet_debit($1, $2, $3)",
+  debit: "call private.wallet_debit_commit($1, $2, $3)",
+  in_tx: "select status = 'applied' as ok from private.wallet_debit($1, $2, $3)",
   floor: "select bench.update_and_insert($1, $2, $3) is not null as ok",
   bare: "update public.wallets set balance_paise = balance_paise - $2 where org_id = $1 and balance_paise >= $2 returning true as ok",
 };
@@ -157,19 +165,20 @@ export function ratio(cells: Cell[], concurrency: number, a: Workload, b: Worklo
   return x && y && y.perSecond > 0 ? x.perSecond / y.perSecond : NaN;
 }
 
-/** The table the bench prints: per concurrency, the three rates and their ratios. */
+/** The table the bench prints: per concurrency, the four rates and their ratios. */
 export function formatReport(cells: Cell[]): string[] {
   const levels = [...new Set(cells.map((c) => c.concurrency))];
   const pct = (r: number) => (Number.isFinite(r) ? `${(r * 100).toFixed(0)}%` : "n/a");
   const rate = (n: number, w: Workload) => (cells.find((c) => c.concurrency === n && c.workload === w)?.perSecond ?? 0).toFixed(0);
-  const header = ["connections", "wallet_debit/s", "floor/s", "bare UPDATE/s", "debit/bare", "debit/floor", "failures"];
+  const header = ["connections", "debit/s", "in_tx/s", "floor/s", "bare UPDATE/s", "debit/bare", "in_tx/bare", "failures"];
   const rows = levels.map((n) => [
     String(n),
     rate(n, "debit"),
+    rate(n, "in_tx"),
     rate(n, "floor"),
     rate(n, "bare"),
     pct(ratio(cells, n, "debit", "bare")),
-    pct(ratio(cells, n, "debit", "floor")),
+    pct(ratio(cells, n, "in_tx", "bare")),
     String(cells.filter((c) => c.concurrency === n).reduce((s, c) => s + c.failures, 0)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

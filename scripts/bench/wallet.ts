@@ -1,6 +1,7 @@
 // npm run bench:wallet [-- --seconds 5 --slices 5 --concurrency 1,8,32]
-// Debits per second on one wallet through private.wallet_debit, beside the least a ledger-writing
-// debit can do and a bare conditional UPDATE, on an embedded PostgreSQL started fresh for the run
+// Debits per second on one wallet through the product's debit (private.wallet_debit_commit) and
+// through private.wallet_debit in an ordinary commit, beside the least a ledger-writing debit with an
+// ordinary commit can do and a bare conditional UPDATE, on an embedded PostgreSQL started fresh for the run
 // with normal durability (fsync and synchronous_commit on) and removed afterwards.
 // The logic lives in wallet-bench.ts (smoke-tested by wallet-bench.test.ts).
 import { mkdtemp, rm } from "node:fs/promises";
