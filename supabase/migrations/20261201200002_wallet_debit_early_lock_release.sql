@@ -31,8 +31,9 @@
 -- function that does it): then a transaction may commit without waiting for its flush and
 -- private.flush_wal() makes it durable before anyone is answered. CASE keeps the signature lookup
 -- off servers where that function has no flush argument.
+-- (No SET clause, so that it can be inlined: it names only pg_catalog objects.)
 create function private.can_release_locks_before_flush() returns boolean
-language sql stable set search_path = '' as $$
+language sql stable as $$
   select case when pg_catalog.current_setting('server_version_num')::int >= 170000
               then pg_catalog.has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text, boolean)', 'execute')
               else false end
@@ -81,7 +82,7 @@ declare
   v_early boolean := private.can_release_locks_before_flush();
 begin
   if v_early then
-    perform private.commit_without_waiting_for_flush();
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
   end if;
   r := private.wallet_debit(p_org, p_amount, p_reference, p_description, p_message_id);
   ok := r.ok;
@@ -92,7 +93,7 @@ begin
   commit;
   commit_lsn := pg_catalog.pg_current_wal_insert_lsn();
   if v_early then
-    flushed_lsn := private.flush_wal();
+    flushed_lsn := pg_catalog.pg_logical_emit_message(false, 'wal_flush', '', true);
   end if;
 end
 $$;
