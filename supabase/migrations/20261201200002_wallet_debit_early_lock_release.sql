@@ -20,8 +20,9 @@
 -- an answer) and every transaction after it, in order, so nothing durable can depend on it: a
 -- later debit's own flush covers the earlier commit record before that later debit answers.
 --
--- The flush argument exists from PostgreSQL 17. On an older server (a Supabase project on 15, say)
--- the procedure commits synchronously as before: same answers, the old speed.
+-- The flush argument exists from PostgreSQL 17. On an older server (a Supabase project on 15, say),
+-- or one with synchronous standbys, the procedure commits synchronously as before: same answers,
+-- the old speed.
 --
 -- A procedure that commits must be CALLed outside a transaction block; inside one, use
 -- private.wallet_debit and the caller's own commit. A procedure with transaction control cannot
@@ -29,12 +30,14 @@
 
 -- Whether this server can flush the WAL on request (PostgreSQL 17+, and the caller may run the
 -- function that does it): then a transaction may commit without waiting for its flush and
--- private.flush_wal() makes it durable before anyone is answered. CASE keeps the signature lookup
--- off servers where that function has no flush argument.
+-- private.flush_wal() makes it durable before anyone is answered. Not with synchronous standbys:
+-- a synchronous commit also waits for them, and the flush on request does not. CASE keeps the
+-- signature lookup off servers where that function has no flush argument.
 -- (No SET clause, so that it can be inlined: it names only pg_catalog objects.)
 create function private.can_release_locks_before_flush() returns boolean
 language sql stable as $$
   select case when pg_catalog.current_setting('server_version_num')::int >= 170000
+                   and pg_catalog.current_setting('synchronous_standby_names') = ''
               then pg_catalog.has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text, boolean)', 'execute')
               else false end
 $$;
