@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closePools, getPool } from "../lib/db/pool";
 import { withService, withTenant, type Db, type JwtClaims } from "../lib/db/tx";
 import { makeOrg, makeUser } from "./helpers/factories";
+import { useIsolatedDatabase } from "./helpers/isolated-db";
 
 // Tenant isolation, table by table, under the real mechanism (withTenant: role authenticated with
 // the user's JWT claims, RLS deciding). The tables come from the catalog: every table in public
@@ -11,7 +12,11 @@ import { makeOrg, makeUser } from "./helpers/factories";
 // table cannot be added without being covered here. Tables without org_id are listed in
 // USER_TABLES with their own checks, and every other table fails too.
 
-afterAll(closePools);
+// The rows are seeded and compared in a database of this file's own: sweeps that other test files
+// run across the shared database meanwhile (payment reconciliation, send retries, webhook
+// processing, analytics roll-ups) would otherwise change B's rows between "before" and "after".
+let dropDatabase: () => Promise<void> = closePools;
+afterAll(() => dropDatabase());
 
 interface FixtureCtx {
   orgId: string;
@@ -279,6 +284,7 @@ async function seedBoth(name: string, fixture: Fixture) {
 }
 
 beforeAll(async () => {
+  dropDatabase = await useIsolatedDatabase();
   A = await makeOrg({ name: "RLS org A" });
   B = await makeOrg({ name: "RLS org B" });
   for (const t of tenantTables) {
