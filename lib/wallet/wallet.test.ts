@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { closePools } from "../db/pool";
+import { closePools, getServicePool } from "../db/pool";
 import { withService } from "../db/tx";
 import { makeOrg } from "../../tests/helpers/factories";
-import { getServicePool } from "../db/pool";
 import { credit, debit, debitCommitted, getBalance, refund } from "./wallet";
 
 afterAll(closePools);

@@ -82,11 +82,8 @@ create procedure private.wallet_debit_commit(
 language plpgsql as $$
 declare
   r private.wallet_result;
-  v_early boolean := private.can_release_locks_before_flush();
+  v_early boolean := private.commit_without_waiting_for_flush();
 begin
-  if v_early then
-    perform pg_catalog.set_config('synchronous_commit', 'off', true);
-  end if;
   r := private.wallet_debit(p_org, p_amount, p_reference, p_description, p_message_id);
   ok := r.ok;
   status := r.status;
@@ -96,6 +93,7 @@ begin
   commit;
   commit_lsn := pg_catalog.pg_current_wal_insert_lsn();
   if v_early then
+    -- What private.flush_wal() does, without asking again whether the server can.
     flushed_lsn := pg_catalog.pg_logical_emit_message(false, 'wal_flush', '', true);
   end if;
 end
