@@ -76,6 +76,22 @@ describe("inbox API", () => {
 
     const search = await get("/api/inbox/conversations?search=asha", cookie);
     expect(search.body.data.map((c: { contact: { name: string } }) => c.contact.name)).toEqual(["Asha"]);
+
+    // A reply sent to Asha now moves her conversation to the top; a message stored late with an
+    // older time does not move Ravi's; a contact without messages has no conversation.
+    await contactWithMessages(org.orgId, "Silent", []);
+    const ids = async () => (await get("/api/inbox/conversations", cookie)).body.data.map((c: { contact: { id: string } }) => c.contact.id);
+    await withService((db) =>
+      db.query("insert into public.messages (org_id, contact_id, direction, type, status, text) values ($1, $2, 'outbound', 'text', 'sent', 'on its way')", [org.orgId, older]),
+    );
+    expect(await ids()).toEqual([older, newer]);
+    await withService((db) =>
+      db.query(
+        "insert into public.messages (org_id, contact_id, direction, type, status, text, created_at) values ($1, $2, 'inbound', 'text', 'received', 'late', now() - interval '2 hours')",
+        [org.orgId, newer],
+      ),
+    );
+    expect(await ids()).toEqual([older, newer]);
   });
 
   it("returns a thread oldest-first with the 24-hour window state", async () => {

@@ -86,6 +86,14 @@ const FIXTURES: Record<string, Fixture> = {
       (c) => [c.orgId],
     ),
   },
+  conversations: {
+    // Written by the messages trigger: a contact's first message opens its conversation.
+    seed: insert(
+      `with k as (insert into public.contacts (org_id, wa_id, name) values ($1, $2, 'Conversation fixture') returning id, org_id)
+       insert into public.messages (org_id, contact_id, direction, type, status, text) select org_id, id, 'inbound', 'text', 'received', 'hi' from k`,
+      (c) => [c.orgId, `92${c.tag}`],
+    ),
+  },
   automation_rules: {
     seed: insert(
       "insert into public.automation_rules (org_id, name, match_type, keyword, reply_text) values ($1, 'Fixture', 'exact', 'hi', 'hello')",

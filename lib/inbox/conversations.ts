@@ -10,7 +10,7 @@ export const WINDOW_HOURS = 24;
 export interface ConversationSummary {
   contact: { id: string; wa_id: string; name: string | null; profile_name: string | null; opted_out: boolean; tags: string[] };
   last_message: { id: string; direction: string; type: string; status: string; text: string | null; created_at: Date } | null;
-  last_message_at: Date | null;
+  last_message_at: Date;
   unread_count: number;
   window_open: boolean;
 }
@@ -41,23 +41,24 @@ export async function listConversations(
   const cursor = decodeCursor(q.cursor);
   const search = q.search ? `%${q.search.replace(/[%_\\]/g, (m) => `\\${m}`)}%` : null;
   const { rows } = await db.query(
-    `select c.id, c.wa_id, c.name, c.profile_name, c.opted_out, c.tags, c.last_message_at, c.last_inbound_at,
+    `select c.id, c.wa_id, c.name, c.profile_name, c.opted_out, c.tags, v.last_message_at, c.last_inbound_at,
             lm.id as m_id, lm.direction as m_direction, lm.type as m_type, lm.status as m_status, lm.text as m_text,
             lm.created_at as m_created_at,
             (select count(*)::int from public.messages u
               where u.contact_id = c.id and u.direction = 'inbound'
                 and u.created_at > coalesce(c.last_read_at, '-infinity'::timestamptz)) as unread_count
-     from public.contacts c
+     from public.conversations v
+     join public.contacts c on c.id = v.contact_id
      left join lateral (
        select m.id, m.direction, m.type, m.status, m.text, m.created_at from public.messages m
        where m.contact_id = c.id order by m.created_at desc limit 1
      ) lm on true
-     where c.org_id = $1 and c.last_message_at is not null
+     where v.org_id = $1
        and ($2::text is null or c.name ilike $2 or c.profile_name ilike $2 or c.wa_id ilike $2)
-       and ($3::timestamptz is null or (c.last_message_at, c.id) < ($3::timestamptz, $4::uuid))
+       and ($3::timestamptz is null or (v.last_message_at, v.contact_id) < ($3::timestamptz, $4::uuid))
        and (not $5 or exists (select 1 from public.messages u where u.contact_id = c.id and u.direction = 'inbound'
                                 and u.created_at > coalesce(c.last_read_at, '-infinity'::timestamptz)))
-     order by c.last_message_at desc, c.id desc
+     order by v.last_message_at desc, v.contact_id desc
      limit $6`,
     [orgId, search, cursor?.at ?? null, cursor?.id ?? null, Boolean(q.unread), q.limit + 1],
   );

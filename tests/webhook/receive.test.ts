@@ -132,13 +132,15 @@ describe("POST /api/webhook: inbound messages", () => {
     expect(contacts).toHaveLength(1);
     expect(contacts[0].profile_name).toBe("Asha K");
     expect(contacts[0].last_inbound_at.getTime()).toBe(later.getTime());
-    // The conversation list's order: the contact's newest message is the latest one stored (the
-    // ingest statement sets it in the contact row it writes; the messages trigger has nothing left).
-    const [touched] = await q<{ last_message_at: Date; newest: Date }>(
-      `select c.last_message_at, (select max(m.created_at) from public.messages m where m.contact_id = c.id) as newest
-         from public.contacts c where c.org_id = $1`,
+    // The conversation list's order: the conversation's time is the contact's newest message (the
+    // messages trigger upserts it), and there is exactly one conversation for the contact.
+    const [touched] = await q<{ last_message_at: Date; newest: Date; n: number }>(
+      `select v.last_message_at, (select max(m.created_at) from public.messages m where m.contact_id = v.contact_id) as newest,
+              (select count(*)::int from public.conversations x where x.org_id = $1) as n
+         from public.conversations v where v.org_id = $1`,
       [orgId],
     );
+    expect(touched.n).toBe(1);
     expect(touched.last_message_at.getTime()).toBe(touched.newest.getTime());
     expect(touched.last_message_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
     // An older message arriving late does not move last_inbound_at back.
