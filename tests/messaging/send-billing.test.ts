@@ -540,6 +540,43 @@ describe("sends prepared together in one transaction", () => {
     expect(Number(notices[0].data.transaction_id)).toBe(Number(debits.find((d) => Number(d.balance_after_paise) === 880)!.id));
   });
 
+  it("a batch spanning organizations debits each once, each ledger a serial history; a free organization is not debited; only the crossing one is noticed", async () => {
+    const a = await makeTenant({ balancePaise: 1000, feePaise: 20 });
+    const b = await makeTenant({ balancePaise: 5000, feePaise: 35 });
+    const free = await makeTenant({ balancePaise: 700, feePaise: 0 });
+    await withService((db) => db.query("update public.organizations set low_balance_threshold_paise = 950 where id = $1", [a.orgId]));
+    const plan = [a, b, free, a, b, a, free, b, a].map((t) => ({ t, to: phone() }));
+    for (const p of plan) await makeContact(p.t.orgId, p.to.slice(1));
+    const { prepareStats } = await import("../../lib/messaging/send");
+    const before = { ...prepareStats };
+    const sent = await Promise.all(plan.map((p) => sendMessage({ orgId: p.t.orgId, to: p.to, message: { type: "text", text: { body: "m" } }, source: "api" })));
+    expect(prepareStats.statements - before.statements).toBe(1);
+    expect(sent.every((s) => s.status === "sent")).toBe(true);
+    expect([await balance(a.orgId), await balance(b.orgId), await balance(free.orgId)]).toEqual([1000 - 4 * 20, 5000 - 3 * 35, 700]);
+    for (const t of [a, b]) {
+      const rows = await withService(async (db) =>
+        (await db.query<{ amount_paise: number; balance_after_paise: number }>("select amount_paise, balance_after_paise from public.wallet_transactions where org_id = $1 order by id", [t.orgId])).rows,
+      );
+      expect(rows.length).toBeGreaterThan(3);
+      let running = 0;
+      for (const r of rows) {
+        running += Number(r.amount_paise);
+        expect(Number(r.balance_after_paise)).toBe(running);
+      }
+    }
+    expect((await ledger(free.orgId)).filter((l) => l.kind === "debit")).toHaveLength(0);
+    // Each caller hears the balance its own debit left: A's four answers are 980, 960, 940, 920 in batch order.
+    expect(sent.filter((_, i) => plan[i].t === a).map((s) => s.balancePaise)).toEqual([980, 960, 940, 920]);
+    expect(sent.filter((_, i) => plan[i].t === free).map((s) => s.balancePaise)).toEqual([700, 700]);
+    const notices = await withService(async (db) =>
+      (await db.query<{ org_id: string; data: { balance_paise: number } }>(
+        "select org_id, data from public.notifications where org_id = any($1::uuid[]) and kind = 'low_balance'",
+        [[a.orgId, b.orgId, free.orgId]],
+      )).rows,
+    );
+    expect(notices.map((n) => [n.org_id, n.data.balance_paise])).toEqual([[a.orgId, 940]]);
+  });
+
   it("a debit committed between a batch's read of the balance and its own debit: the batch rolls back and each send is answered from the new balance", async () => {
     const t = await makeTenant({ balancePaise: 1000, feePaise: 20 });
     const tos = [phone(), phone(), phone()];
