@@ -74,3 +74,38 @@ test("the fast lane answers like the routes: a signed Meta webhook is stored onc
   expect(send.status()).toBe(401);
   expect((await send.json()).error.code).toBe("unauthorized");
 });
+
+test("the front serves the whole public API to API keys, answering methods as Next.js does, and passes other paths on", async ({ playwright, baseURL }) => {
+  const owner = await playwright.request.newContext({ baseURL });
+  expect((await owner.post("/api/auth/login", { data: { email: "demo@wa.local", password: "demo-password-123" } })).ok()).toBe(true);
+  const created = await owner.post("/api/settings/api-keys", { data: { name: "e2e front" } });
+  expect(created.status()).toBe(201);
+  const { key } = (await created.json()) as { key: string };
+  const dev = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${key}` } });
+
+  const wallet = await dev.get("/api/v1/wallet");
+  expect(wallet.status()).toBe(200);
+  expect(typeof (await wallet.json()).balance_paise).toBe("number");
+  expect(wallet.headers()["x-frame-options"]).toBe("DENY");
+  // A dynamic route with its parameter, from the list's first contact.
+  const list = await dev.get("/api/v1/contacts?limit=1");
+  expect(list.status()).toBe(200);
+  const [first] = (await list.json()).data as Array<{ id: string }>;
+  expect(first).toBeDefined();
+  const one = await dev.get(`/api/v1/contacts/${first.id}`);
+  expect(one.status()).toBe(200);
+  expect(JSON.stringify(await one.json())).toContain(first.id);
+  // HEAD falls back to GET without a body; OPTIONS lists the methods; another method is a 405.
+  const head = await dev.head("/api/v1/wallet");
+  expect(head.status()).toBe(200);
+  expect(await head.body()).toHaveLength(0);
+  const options = await dev.fetch("/api/v1/wallet", { method: "OPTIONS" });
+  expect(options.status()).toBe(204);
+  expect(options.headers()["allow"]).toBe("GET, HEAD, OPTIONS");
+  const wrong = await dev.delete("/api/v1/wallet");
+  expect(wrong.status()).toBe(405);
+  expect((await wrong.json()).error.code).toBe("method_not_allowed");
+  // No such API route: Next.js answers, through the front.
+  expect((await dev.get("/api/v1/no-such-thing")).status()).toBe(404);
+  await Promise.all([owner.dispose(), dev.dispose()]);
+});

@@ -85,8 +85,9 @@ export function rateLimitFor(override: number | null, e = env()): RateLimitConfi
   return { perSecond: perSecond / n, burst: Math.max(1, Math.floor((perSecond * ratio) / n)) };
 }
 
-// One set of buckets per process, even when this module is loaded twice in it (the production
-// server's fast lane imports route modules beside Next.js's own bundle: scripts/web-server.ts).
+// One set of buckets per process, even were this module loaded twice in it (Next.js's bundle and
+// tsx). In production the fronts (scripts/web-server.ts) serve every API-key request to /api/v1
+// and Next.js none of them, so a key's buckets are the fronts'.
 const shared = globalThis as unknown as { __apiKeyBuckets?: TokenBuckets };
 const buckets = (shared.__apiKeyBuckets ??= new TokenBuckets());
 const decisions = new WeakMap<Request, RateDecision>();

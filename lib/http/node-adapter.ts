@@ -33,8 +33,8 @@ export async function toWebRequest(req: http.IncomingMessage, url: URL | string,
   return new Request(url, { method: req.method, headers, body: bodyless || !chunks.length ? undefined : Buffer.concat(chunks) });
 }
 
-/** Writes a Web Response to `res`, after `baseHeaders` (the response's own headers win). */
-export async function sendWebResponse(res: http.ServerResponse, response: Response, baseHeaders: Record<string, string> = {}): Promise<void> {
+/** Writes a Web Response to `res`, after `baseHeaders` (the response's own headers win); `head`: headers only. */
+export async function sendWebResponse(res: http.ServerResponse, response: Response, baseHeaders: Record<string, string> = {}, head = false): Promise<void> {
   const body = Buffer.from(await response.arrayBuffer());
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(baseHeaders)) out[k.toLowerCase()] = v;
@@ -46,5 +46,5 @@ export async function sendWebResponse(res: http.ServerResponse, response: Respon
   if (setCookies.length) out["set-cookie"] = setCookies;
   out["content-length"] = String(body.length);
   res.writeHead(response.status, out);
-  res.end(body);
+  res.end(head ? undefined : body);
 }
