@@ -1,4 +1,5 @@
 import { ApiError } from "./errors";
+import { preReadBody } from "./pre-read";
 
 /**
  * Reads a request body into memory, refusing (413) as soon as it passes maxBytes — whether the
@@ -10,6 +11,11 @@ export async function readBytesLimited(req: Request, maxBytes: number, what = "T
     new ApiError(413, "payload_too_large", `${what} is larger than ${formatBytes(maxBytes)}.`, { max_bytes: maxBytes });
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge();
+  const pre = preReadBody(req);
+  if (pre) {
+    if (pre.byteLength > maxBytes) throw tooLarge();
+    return pre;
+  }
   if (!req.body) return new Uint8Array();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];

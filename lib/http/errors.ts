@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { preReadBody } from "./pre-read";
 
 /**
  * The one error shape every API answers with: {"error": {"code", "message", ...details}}.
@@ -81,7 +82,7 @@ export async function readText(req: Request, maxBytes: number): Promise<string> 
   if (declared > maxBytes) {
     throw new ApiError(413, "payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
   }
-  const buf = await req.arrayBuffer();
+  const buf = preReadBody(req) ?? (await req.arrayBuffer());
   if (buf.byteLength > maxBytes) {
     throw new ApiError(413, "payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
   }

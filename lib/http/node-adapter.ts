@@ -1,5 +1,6 @@
 import type http from "node:http";
 import { ApiError } from "./errors";
+import { attachBody } from "./pre-read";
 
 // Node's http request/response <-> the Web Request/Response that route handlers take and return.
 // Used where route handlers are served without Next.js's router: the production server's fast lane
@@ -29,8 +30,10 @@ export async function toWebRequest(req: http.IncomingMessage, url: URL | string,
     if (Array.isArray(v)) v.forEach((x) => headers.append(k, x));
     else if (v !== undefined) headers.set(k, v);
   }
+  const request = new Request(url, { method: req.method, headers });
+  // The bytes go beside the Request, not inside it (lib/http/pre-read.ts); GET and HEAD carry none.
   const bodyless = req.method === "GET" || req.method === "HEAD";
-  return new Request(url, { method: req.method, headers, body: bodyless || !chunks.length ? undefined : Buffer.concat(chunks) });
+  return bodyless || !chunks.length ? request : attachBody(request, Buffer.concat(chunks));
 }
 
 /** Writes a Web Response to `res`, after `baseHeaders` (the response's own headers win); `head`: headers only. */
