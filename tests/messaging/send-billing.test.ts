@@ -214,6 +214,22 @@ describe("sending charges the wallet exactly once", () => {
     expect(await balance(t.orgId)).toBe(980);
   });
 
+  it("an organization without a connected default channel is told to connect one; a channel it does not own is 404; neither is charged", async () => {
+    const t = await makeTenant();
+    const other = await makeTenant();
+    const to = phone();
+    await makeContact(t.orgId, to.slice(1));
+    // Another organization's channel, named: 404 (read one message at a time, send_check).
+    const named = await sendMessage({ orgId: t.orgId, channelId: other.channel.id, to, message: { type: "text", text: { body: "x" } }, source: "api" }).catch((e) => e);
+    expect(named).toMatchObject({ status: 404, code: "channel_not_found" });
+    // No default channel: the batch's prefetch finds none (send_decide).
+    await withService((db) => db.query("update public.channels set is_default = false where org_id = $1", [t.orgId]));
+    const plain = await sendMessage({ orgId: t.orgId, to, message: { type: "text", text: { body: "x" } }, source: "api" }).catch((e) => e);
+    expect(plain).toMatchObject({ status: 422, code: "no_channel" });
+    expect(await balance(t.orgId)).toBe(1000);
+    expect(await ledger(t.orgId)).toHaveLength(1);
+  });
+
   it("rejects bad requests with 4xx and a message a person can act on, charging nothing", async () => {
     const t = await makeTenant();
     const to = phone();
