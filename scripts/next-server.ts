@@ -26,6 +26,8 @@ const handle = app.getRequestHandler();
 await app.prepare();
 
 rmSync(socketPath, { force: true });
+// However it ends (short of SIGKILL), it leaves no socket file behind in the temp directory.
+process.on("exit", () => rmSync(socketPath, { force: true }));
 const server = http.createServer((req, res) => void handle(req, res));
 // Longer than the front's idle timeout for its connections here (lib/http/reverse-proxy.ts).
 server.keepAliveTimeout = 65_000;
