@@ -207,6 +207,9 @@ try {
     return [...mine].map((pid) => ({ pid, name: name.get(pid) ?? "?" }));
   }
   /** CPU seconds per process name: in all (user + kernel) and in the kernel alone. */
+  // Every process seen so far, with the CPU it had used when last read: a process that ends (a
+  // database backend whose idle connection the pool closed) keeps counting what it used.
+  const seen = new Map<number, { name: string; all: number; kernel: number }>();
   function cpuByName(): Map<string, { all: number; kernel: number }> {
     const m = new Map<string, { all: number; kernel: number }>();
     const add = (name: string, all: number, kernel: number) => {
@@ -217,11 +220,12 @@ try {
       try {
         const stat = readFileSync(`/proc/${p.pid}/stat`, "utf8");
         const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        add(p.name, (Number(f[11]) + Number(f[12])) / HZ, Number(f[12]) / HZ);
+        seen.set(p.pid, { name: p.name, all: (Number(f[11]) + Number(f[12])) / HZ, kernel: Number(f[12]) / HZ });
       } catch {
-        // gone
+        // gone: its last reading stays in `seen`
       }
     }
+    for (const c of seen.values()) add(c.name, c.all, c.kernel);
     const self = process.cpuUsage();
     add("load generator (this process)", (self.user + self.system) / 1e6, self.system / 1e6);
     return m;
@@ -314,8 +318,6 @@ try {
   }
 
   log(`\n== load: ${WARMUP_S} s warm-up + ${DURATION_S} s measured per phase`);
-  // The floor: the same server answering a route that does nothing but a 401 (no database, no Meta).
-  await phase("baseline: Next.js route answering 401 (no DB, no Graph)", () => ({ path: "/api/v1/wallet", method: "GET", headers: {}, expect: 401 }));
   let rr = 0;
   await phase(`${TENANTS} tenants (round-robin API keys)`, () => sendReq(tenants[rr++ % tenants.length]));
   await phase("1 tenant (one wallet row)", () => sendReq(tenants[0]));
@@ -333,6 +335,10 @@ try {
     },
   );
   log(`   (in this process: ${prepareStats.sends} sends charged in ${prepareStats.statements} statements, ${(prepareStats.sends / Math.max(1, prepareStats.statements)).toFixed(1)} per transaction; ${prepareStats.fallbacks} batches fell back to one by one)`);
+  // For reference, last: Next.js answering a route that does nothing but a 401 (no database, no
+  // Meta), through the front. Last, because after such a storm the Next.js process spends a second
+  // or more of CPU shrinking its heap, which would land in the send phases' figures.
+  await phase("reference: Next.js route answering 401 (no DB, no Graph)", () => ({ path: "/api/v1/wallet", method: "GET", headers: {}, expect: 401 }));
   await pool.close();
 
   // ---------- verification ----------
