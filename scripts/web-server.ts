@@ -106,8 +106,8 @@ function laneFor(req: http.IncomingMessage): { lane: Lane; params: Record<string
 
 /** The handler for the method, as Next.js resolves it: HEAD falls back to GET; OPTIONS and others answered here. */
 function methodHandler(module: RouteModule, method: string): RouteHandler | Response {
-  const own = module[method] ?? (method === "HEAD" ? module.GET : undefined);
-  if (own) return own;
+  const fn = module[method] ?? (method === "HEAD" ? module.GET : undefined);
+  if (fn) return fn;
   const allow = METHODS.filter((m) => module[m] || (m === "HEAD" && module.GET) || m === "OPTIONS").join(", ");
   if (method === "OPTIONS") return new Response(null, { status: 204, headers: { allow } });
   const err = toErrorResponse(new ApiError(405, "method_not_allowed", `${method} is not supported here; use ${allow}.`));

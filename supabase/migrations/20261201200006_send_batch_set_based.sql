@@ -1,15 +1,24 @@
--- Phase A of send_prepare_batch reads the batch's organizations, default channels and contacts in
--- two statements, not three per message (issue #3, npm run bench:send).
+-- send_prepare_batch in fewer statements per send (issue #3, npm run bench:send).
 --
 -- A perf profile of the database under bench:send had executor start-up and cached-plan checks as
--- a fifth of its CPU: phase A ran private.send_check per message, and each call ran three SELECTs
--- (organization, default channel, contact) besides the call itself. For a plain send (no channel
--- named, no Idempotency-Key, not a reply: nearly every API and campaign send) the batch now reads
--- those rows once for all its messages and decides each from them. The rules themselves move to
+-- a fifth of its CPU, and spread over 50 tenants a batch of a dozen sends held about ten
+-- organizations, each paying its own statements again.
+--
+-- Phase A: the batch reads its organizations (with their default channel and wallet balance) and
+-- its recipients' contacts in two statements, instead of private.send_check's three SELECTs per
+-- message and a wallet read per organization. A plain send (no channel named, no Idempotency-Key,
+-- not a reply: nearly every API and campaign send) is decided from those rows. The rules move to
 -- private.send_decide, a function without queries that send_check also ends with, so they are
--- written once; send_check keeps the repeat checks (Idempotency-Key, one reply per inbound
--- message) and the named channel, in the same order as before. Everything else is unchanged
--- (copied from 20261201200005_send_batch_debits_at_once.sql).
+-- written once; send_check keeps the repeat checks (Idempotency-Key, one reply per inbound message)
+-- and the named channel, in the same order as before.
+--
+-- Phase B visited the organizations one by one: a threshold lookup, its queue lock, its wallet
+-- UPDATE and an INSERT of its ledger rows each. Now: the queue locks of all of them (uuid order,
+-- as before: no cycle with another batch or a wallet_debit), one UPDATE of their wallets (a wallet
+-- that no longer holds its total is a 40001, as before, and the caller prepares the sends one by
+-- one), one INSERT of all ledger rows (organization by organization, each in batch order, so
+-- balance_after still follows the ledger's id order), and one INSERT of the low-balance notices.
+-- The answers are unchanged (the rest is copied from 20261201100002_send_batch_one_insert.sql).
 
 -- The decision of a send on the rows it concerns, with no query of its own: the organization
 -- (found, status, fee), its channel (the one named, or the default), the recipient's contact.
@@ -192,6 +201,7 @@ declare
   v_p_ch_status text[];
   v_p_ch_pnid text[];
   v_p_ch_token text[];
+  v_p_balance bigint[];
   v_c_keys text[];
   v_c_ids uuid[];
   v_c_opted boolean[];
@@ -200,13 +210,15 @@ declare
   kc integer;
 begin
   -- Two reads for the batch instead of three per message: most sends name no channel, carry no
-  -- Idempotency-Key and answer nothing, and for them send_check's queries are exactly these.
+  -- Idempotency-Key and answer nothing, and for them send_check's queries are exactly these. The
+  -- balances are a plain read, as before: phase B's conditional UPDATE is what guards them.
   select coalesce(array_agg(o.id), '{}'), coalesce(array_agg(o.status), '{}'), coalesce(array_agg(o.service_fee_paise), '{}'),
          coalesce(array_agg(c.id), '{}'), coalesce(array_agg(c.status), '{}'), coalesce(array_agg(c.phone_number_id), '{}'),
-         coalesce(array_agg(c.access_token_encrypted), '{}')
-    into v_p_orgs, v_p_status, v_p_fee, v_p_ch_id, v_p_ch_status, v_p_ch_pnid, v_p_ch_token
+         coalesce(array_agg(c.access_token_encrypted), '{}'), coalesce(array_agg(w.balance_paise), '{}')
+    into v_p_orgs, v_p_status, v_p_fee, v_p_ch_id, v_p_ch_status, v_p_ch_pnid, v_p_ch_token, v_p_balance
     from public.organizations o
     left join public.channels c on c.org_id = o.id and c.is_default
+    left join public.wallets w on w.org_id = o.id
    where o.id = any (p_org);
   select coalesce(array_agg(c.org_id::text || '|' || c.wa_id), '{}'), coalesce(array_agg(c.id), '{}'),
          coalesce(array_agg(c.opted_out), '{}'), coalesce(array_agg(c.last_inbound_at), '{}')
@@ -262,7 +274,7 @@ begin
       k := array_position(v_orgs, p_org[i]);
       if k is null then
         v_orgs := v_orgs || p_org[i];
-        v_avail := v_avail || (select w.balance_paise from public.wallets w where w.org_id = p_org[i]);
+        v_avail := v_avail || v_p_balance[array_position(v_p_orgs, p_org[i])];
         k := cardinality(v_orgs);
       end if;
       if r.fee_paise > 0 and coalesce(v_avail[k], -1) < r.fee_paise then
